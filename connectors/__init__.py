@@ -1,0 +1,41 @@
+"""Connectors: one module per outside system, all speaking the contract in ``contract``."""
+
+from connectors.contract import (
+    CANONICAL_FIELDS,
+    Activity,
+    AuthError,
+    ConnectorConfigError,
+    ConnectorError,
+    CustomerFields,
+    Mapped,
+    OutboundRecord,
+    Page,
+    PushResult,
+    RawRecord,
+    RemoteError,
+    Sink,
+    Source,
+    StreamKind,
+    ThrottledError,
+    TransientError,
+)
+
+__all__ = [
+    "CANONICAL_FIELDS",
+    "Activity",
+    "AuthError",
+    "ConnectorConfigError",
+    "ConnectorError",
+    "CustomerFields",
+    "Mapped",
+    "OutboundRecord",
+    "Page",
+    "PushResult",
+    "RawRecord",
+    "RemoteError",
+    "Sink",
+    "Source",
+    "StreamKind",
+    "ThrottledError",
+    "TransientError",
+]
