@@ -1,0 +1,184 @@
+"""The ``chub`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from connectors.contract import ConnectorError
+from dedupe.errors import DedupeError
+from integration.config import DEFAULT_CONFIG, ConfigError
+from integration.store import HubStoreError
+
+__all__ = ["main"]
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from integration.demo.run import run_demo
+
+    print(run_demo(workdir=args.dir, people=args.people, fresh=args.fresh, say=_say))
+    return 0
+
+
+def _hub(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from integration.hub import Hub
+
+    return Hub.from_config(args.config, say=_say)
+
+
+def _cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from integration.store import upgrade
+
+    hub = _hub(args)
+    revision = upgrade(hub.engine)
+    print(f"hub database at revision {revision}")
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from integration.status import status_report
+
+    hub = _hub(args)
+    print(status_report(hub))
+    return 0
+
+
+def _cmd_sync(args: argparse.Namespace) -> int:
+    from integration.pipeline.land import sync_source
+
+    hub = _hub(args)
+    _require_schema(hub)
+    if args.source not in hub.settings.sources:
+        known = ", ".join(sorted(hub.settings.sources)) or "none configured"
+        raise ConfigError(hub.settings.path, f"sources.{args.source}", f"no such source (known: {known})")
+    report = sync_source(hub.engine, args.source, hub.sources[args.source], full=args.full,
+                         progress=_say if args.verbose else None)
+    print(f"{args.source}: {report.seen} records in {report.pages} pages ({report.new} new, "
+          f"{report.changed} changed, {report.unchanged} unchanged, {report.flagged} flagged, "
+          f"{report.deleted} deleted) in {report.seconds:.1f}s")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from integration.runner import run_job
+
+    hub = _hub(args)
+    _require_schema(hub)
+    ok = run_job(args.config, say=_say)
+    return 0 if ok else 1
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from integration.pipeline.publish import replay_dead_letters
+
+    hub = _hub(args)
+    if args.sink not in hub.settings.sinks:
+        raise ConfigError(hub.settings.path, f"sinks.{args.sink}", "no such sink")
+    n = replay_dead_letters(hub.engine, args.sink)
+    print(f"{n} dead letters of {args.sink} will be pushed again on the next run")
+    return 0
+
+
+def _cmd_dedupe(args: argparse.Namespace) -> int:
+    from dedupe.cli import run_dedupe
+
+    summary = run_dedupe(args.input, args.spec, args.out, args.pairs, progress=_say)
+    print(summary)
+    return 0
+
+
+def _require_schema(hub) -> None:  # type: ignore[no-untyped-def]
+    from integration.store import check_reachable
+
+    check_reachable(hub.engine)
+    if not hub.schema_is_current():
+        raise HubStoreError("the hub database schema is not current: run `chub db upgrade` first")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chub",
+        description="customer-hub: land customers from every silo, deduplicate them into golden "
+        "records, check them and push them back out.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_config(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("-c", "--config", default=os.environ.get("CHUB_CONFIG", DEFAULT_CONFIG),
+                       help="the chub.yaml to use (default: $CHUB_CONFIG or ./chub.yaml)")
+        return p
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str,
+            config: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.set_defaults(func=func)
+        return with_config(p) if config else p
+
+    demo = add("demo", _cmd_demo, "Start stand-in servers for WeCom, the ERP, the call centre, the "
+               "marketing platform and a CRM, filled with generated Chinese customers; run the whole "
+               "asset graph on an embedded SQLite hub and print a summary.", config=False)
+    demo.add_argument("--dir", default=".chub/demo", help="where the demo keeps its hub and config")
+    demo.add_argument("--people", type=int, default=2500, help="real customers to generate")
+    demo.add_argument("--fresh", action="store_true", help="start from an empty hub")
+
+    db = sub.add_parser("db", help="Hub database commands.", description="Hub database commands.")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
+    up = db_sub.add_parser("upgrade", help="Create or migrate the hub tables to the newest schema.",
+                           description="Create or migrate the hub tables to the newest schema.")
+    up.set_defaults(func=_cmd_db_upgrade)
+    with_config(up)
+
+    add("status", _cmd_status, "Show sources and their cursors, row verdicts, clusters, golden "
+        "records, the review queue and what each sink has accepted.")
+
+    sync = add("sync", _cmd_sync, "Land one source: pull every stream from its stored cursor.")
+    sync.add_argument("source", help="a source name from chub.yaml")
+    sync.add_argument("--full", action="store_true", help="re-read from the beginning")
+    sync.add_argument("-v", "--verbose", action="store_true", help="print progress per page")
+
+    add("run", _cmd_run, "Run the whole asset graph once (the customer_hub_sync job), in process.")
+
+    replay = add("replay", _cmd_replay, "Make a sink's dead letters eligible to be pushed again.")
+    replay.add_argument("sink", help="a sink name from chub.yaml")
+
+    dd = add("dedupe", _cmd_dedupe, "Deduplicate any CSV with a matching spec (the engine alone, "
+             "no hub needed).", config=False)
+    dd.add_argument("input", help="a UTF-8 CSV with a header row")
+    dd.add_argument("--spec", required=True, help="YAML: `id: <column>` and `fields: {column: type}`")
+    dd.add_argument("--out", required=True, help="where to write <id>,cluster_id")
+    dd.add_argument("--pairs", help="where to write the scored pairs above the lower threshold")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        _say(f"chub: configuration error: {exc}")
+        return 2
+    except HubStoreError as exc:
+        _say(f"chub: {exc}")
+        return 2
+    except ConnectorError as exc:
+        _say(f"chub: {type(exc).__name__}: {exc}")
+        return 1
+    except DedupeError as exc:
+        _say(f"chub: {exc}")
+        return 2
+    except KeyboardInterrupt:
+        _say("chub: interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

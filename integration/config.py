@@ -1,0 +1,197 @@
+"""chub.yaml -> typed settings.
+
+Secrets come only from the environment (``${WECOM_SECRET}``, or ``${VAR:-default}``).
+Every error names the file, the key and what is wrong, in one sentence.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from connectors.contract import ConnectorConfigError
+from connectors.registry import settings_model
+
+__all__ = ["ConfigError", "HubSettings", "Settings", "SinkConfig", "SourceConfig", "load_settings"]
+
+DEFAULT_CONFIG = "chub.yaml"
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class ConfigError(Exception):
+    """chub.yaml is wrong; ``str(err)`` is the sentence to show the user."""
+
+    def __init__(self, path: Path | str, key: str, problem: str) -> None:
+        self.path, self.key, self.problem = str(path), key, problem
+        where = f"{self.path}: {key}: " if key else f"{self.path}: "
+        super().__init__(where + problem)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HubSettings(_Strict):
+    database_url: str = "sqlite:///.chub/hub.db"
+    #: where Data Docs, scorecards and other artefacts go
+    artifacts_dir: str = ".chub/artifacts"
+
+
+class MatchingSettings(_Strict):
+    upper: float = Field(0.95, ge=0, le=1)
+    lower: float = Field(0.6, ge=0, le=1)
+    spec: str | None = None  # a YAML matching spec; the canonical customer spec by default
+
+
+class PublishSettings(_Strict):
+    #: golden records that fail the golden quality suite are never published
+    require_quality: bool = True
+    max_attempts: int = Field(5, ge=1)
+
+
+class SourceConfig(BaseModel):
+    name: str
+    type: str
+    settings: Any  # the connector's own validated Settings model
+    schedule: str | None = None
+
+
+class SinkConfig(BaseModel):
+    name: str
+    type: str
+    settings: Any
+
+
+class Settings(BaseModel):
+    path: str
+    base_dir: str
+    hub: HubSettings
+    sources: dict[str, SourceConfig]
+    sinks: dict[str, SinkConfig]
+    matching: MatchingSettings
+    publish: PublishSettings
+    quality: dict[str, Any]
+
+    def resolve_path(self, value: str) -> Path:
+        p = Path(value)
+        return p if p.is_absolute() else Path(self.base_dir) / p
+
+    @property
+    def database_url(self) -> str:
+        url = self.hub.database_url
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            rel = url.removeprefix("sqlite:///")
+            if rel and rel != ":memory:":
+                return "sqlite:///" + str(self.resolve_path(rel))
+        return url
+
+
+def _expand_env(value: Any, path: Path, key: str) -> Any:
+    if isinstance(value, str):
+
+        def repl(m: re.Match[str]) -> str:
+            name, default = m.group(1), m.group(2)
+            if name in os.environ:
+                return os.environ[name]
+            if default is not None:
+                return default
+            raise ConfigError(path, key, f"environment variable {name} is not set")
+
+        return _ENV_REF.sub(repl, value)
+    if isinstance(value, dict):
+        return {k: _expand_env(v, path, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand_env(v, path, f"{key}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def _pydantic_error(path: Path, prefix: str, exc: ValidationError) -> ConfigError:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    key = f"{prefix}.{loc}" if prefix and loc else prefix or loc
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key"
+    elif err["type"] == "missing":
+        msg = "required key is missing"
+    return ConfigError(path, key, msg[0].lower() + msg[1:])
+
+
+def _section(raw: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
+    value = raw.get(name) or {}
+    if not isinstance(value, dict):
+        raise ConfigError(path, name, f"must be a mapping, not {type(value).__name__}")
+    return value
+
+
+def _endpoints(raw: dict[str, Any], role: Literal["source", "sink"], path: Path) -> dict[str, Any]:
+    section = role + "s"
+    out: dict[str, Any] = {}
+    for name, body in _section(raw, section, path).items():
+        key = f"{section}.{name}"
+        if not isinstance(body, dict):
+            raise ConfigError(path, key, "must be a mapping with at least a 'type'")
+        body = dict(body)
+        type_name = body.pop("type", None)
+        if not type_name:
+            raise ConfigError(path, f"{key}.type", "required key is missing")
+        schedule = body.pop("schedule", None) if role == "source" else None
+        try:
+            model = settings_model(role, str(type_name))
+        except ConnectorConfigError as exc:
+            raise ConfigError(path, f"{key}.type", str(exc)) from None
+        except ImportError as exc:
+            raise ConfigError(path, f"{key}.type", f"connector cannot be loaded: {exc}") from None
+        try:
+            settings = model.model_validate(body)
+        except ValidationError as exc:
+            raise _pydantic_error(path, key, exc) from None
+        cls = SourceConfig if role == "source" else SinkConfig
+        extra = {"schedule": schedule} if role == "source" else {}
+        out[str(name)] = cls(name=str(name), type=str(type_name), settings=settings, **extra)
+    return out
+
+
+def load_settings(path: str | Path = DEFAULT_CONFIG) -> Settings:
+    """Read and validate chub.yaml; raise ConfigError naming file, key and problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(path, "", "file not found (run `chub demo` to write an example)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, "", f"cannot be read: {exc}") from None
+    try:
+        raw = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "?"
+        raise ConfigError(path, where, f"is not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(path, "", "must be a YAML mapping at the top level")
+    raw = _expand_env(raw, path, "")
+    known = {"hub", "sources", "sinks", "matching", "publish", "quality"}
+    for key in raw:
+        if key not in known:
+            raise ConfigError(path, str(key), f"unknown key (expected one of {', '.join(sorted(known))})")
+    parts: dict[str, Any] = {}
+    for key, model in (("hub", HubSettings), ("matching", MatchingSettings), ("publish", PublishSettings)):
+        try:
+            parts[key] = model.model_validate(_section(raw, key, path))
+        except ValidationError as exc:
+            raise _pydantic_error(path, key, exc) from None
+    if parts["matching"].lower > parts["matching"].upper:
+        raise ConfigError(path, "matching.lower", "must not be above matching.upper")
+    return Settings(
+        path=str(path),
+        base_dir=str(path.resolve().parent),
+        sources=_endpoints(raw, "source", path),
+        sinks=_endpoints(raw, "sink", path),
+        quality=_section(raw, "quality", path),
+        **parts,
+    )

@@ -1,0 +1,152 @@
+"""``chub demo``: the whole hub against local stand-ins, on an embedded SQLite hub."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import func, select
+
+from connectors.fakes import callcenter, hubspot, kingdee, salesforce, wecom
+from integration.demo.data import DemoData, generate
+from integration.hub import Hub
+from integration.runner import dagster_instance, run_job
+from integration.status import HubSummary, summarize
+from integration.store import Outbound, session_scope, upgrade
+from integration.store.models import utcnow
+
+__all__ = ["demo_config", "run_demo", "start_standins"]
+
+#: secrets the stand-ins accept; chub.yaml refers to them through the environment only
+DEMO_SECRETS = {
+    "CHUB_DEMO_WECOM_SECRET": "demo-wecom-secret",
+    "CHUB_DEMO_KINGDEE_PASSWORD": "demo-kingdee-password",
+    "CHUB_DEMO_CALLCENTER_TOKEN": "demo-callcenter-token",
+    "CHUB_DEMO_HUBSPOT_TOKEN": "demo-hubspot-token",
+    "CHUB_DEMO_CRM_SECRET": "demo-crm-secret",
+}
+
+
+@contextmanager
+def start_standins(data: DemoData) -> Iterator[dict[str, Any]]:
+    """Start one loopback server per system, seeded from the demo data; yield them by name."""
+    env = DEMO_SECRETS
+    servers: dict[str, Any] = {
+        "wecom": wecom.FakeWeCom(**wecom.records_from_demo(data.silos["wecom"]),
+                                 corp_secret=env["CHUB_DEMO_WECOM_SECRET"]),
+        "erp": kingdee.FakeKingdee(kingdee.records_from_demo(data.silos["erp"]),
+                                   password=env["CHUB_DEMO_KINGDEE_PASSWORD"]),
+        "callcenter": callcenter.FakeCallCenter(callcenter.records_from_demo(data.silos["callcenter"]),
+                                                api_token=env["CHUB_DEMO_CALLCENTER_TOKEN"],
+                                                rate_per_minute=None),
+        "marketing": hubspot.FakeHubSpot(hubspot.records_from_demo(data.silos["marketing"]),
+                                         token=env["CHUB_DEMO_HUBSPOT_TOKEN"]),
+        "crm": salesforce.FakeSalesforce(client_secret=env["CHUB_DEMO_CRM_SECRET"]),
+    }
+    with ExitStack() as stack:
+        for server in servers.values():
+            stack.enter_context(server)
+        yield servers
+
+
+def demo_config(servers: dict[str, Any], hub_url: str) -> dict[str, Any]:
+    """The chub.yaml the demo writes: every secret is an ${ENV} reference."""
+    return {
+        "hub": {"database_url": hub_url, "artifacts_dir": "artifacts"},
+        "sources": {
+            "wecom": {"type": "wecom", "base_url": servers["wecom"].url + "/cgi-bin/",
+                      "corp_id": servers["wecom"].corp_id,
+                      "corp_secret": "${CHUB_DEMO_WECOM_SECRET}"},
+            "erp": {"type": "kingdee", "base_url": servers["erp"].url + "/K3Cloud/",
+                    "acct_id": servers["erp"].acct_id, "username": servers["erp"].username,
+                    "password": "${CHUB_DEMO_KINGDEE_PASSWORD}"},
+            "callcenter": {"type": "callcenter", "base_url": servers["callcenter"].url,
+                           "email": servers["callcenter"].email,
+                           "api_token": "${CHUB_DEMO_CALLCENTER_TOKEN}"},
+            "marketing": {"type": "hubspot", "base_url": servers["marketing"].url,
+                          "token": "${CHUB_DEMO_HUBSPOT_TOKEN}"},
+        },
+        "sinks": {
+            "crm": {"type": "salesforce", "base_url": servers["crm"].url,
+                    "client_id": servers["crm"].client_id,
+                    "client_secret": "${CHUB_DEMO_CRM_SECRET}"},
+        },
+        "matching": {"upper": 0.95, "lower": 0.6},
+    }
+
+
+def _summary(s: HubSummary, pushed: dict[str, int], seconds: float) -> str:
+    lines = ["", "customer-hub demo summary", "========================="]
+    lines.append("records landed per source:")
+    for name, n in sorted(s.landed.items()):
+        flagged = s.flagged.get(name, 0)
+        lines.append(f"  {name:<12} {n:>6}" + (f"  ({flagged} flagged unreadable)" if flagged else ""))
+    lines.append(f"customer rows: {s.rows_ok} ok, {s.rows_quarantined} quarantined")
+    for label, n in s.top_reasons[:3]:
+        lines.append(f"  {n:>5} x {label}")
+    lines += [
+        f"clusters: {s.clusters} ({s.multi_member_clusters} join records from several silos)",
+        f"auto-merged pairs: {s.auto_merged_pairs}",
+        f"queued for review: {s.review_pairs}",
+        f"golden customers: {s.golden} ({s.golden_failing_quality} held back by quality)",
+        "records pushed this run: " + (", ".join(f"{k} {v}" for k, v in sorted(pushed.items())) or "0"),
+        f"finished in {seconds:.1f}s",
+    ]
+    return "\n".join(lines)
+
+
+def run_demo(
+    *,
+    workdir: str | Path = ".chub/demo",
+    people: int = 2500,
+    fresh: bool = False,
+    say: Callable[[str], None] = print,
+) -> str:
+    started = time.monotonic()
+    work = Path(workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    if fresh:
+        for name in ("hub.db", "hub.db-wal", "hub.db-shm"):
+            (work / name).unlink(missing_ok=True)
+    os.environ.update({k: os.environ.get(k, v) for k, v in DEMO_SECRETS.items()})
+    say(f"generating {people} demo customers spread over 4 silos...")
+    data = generate(people)
+    say("  " + ", ".join(f"{k}: {v} records" for k, v in data.counts().items()))
+    with start_standins(data) as servers:
+        say("stand-in servers up: " + ", ".join(f"{k} {v.url}" for k, v in servers.items()))
+        config_path = work / "chub.yaml"
+        config = demo_config(servers, "sqlite:///hub.db")
+        config_path.write_text("# written by `chub demo`; secrets come from the environment\n"
+                               + yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+        hub = Hub.from_config(config_path)
+        upgrade(hub.engine)
+        hub.close()
+        run_started = utcnow()
+        say("running the asset graph (land -> standardize -> resolve -> golden -> publish)...")
+        instance = dagster_instance(work / "dagster")
+        try:
+            ok = run_job(config_path, say=say, instance=instance)
+        finally:
+            instance.dispose()
+        hub = Hub.from_config(config_path)
+        pushed = _pushed_since(hub, run_started)
+        summary = summarize(hub.engine)
+        hub.close()
+    text = _summary(summary, pushed, time.monotonic() - started)
+    if not ok:
+        text += "\nthe run did not finish cleanly: see the messages above"
+    return text
+
+
+def _pushed_since(hub: Hub, since: datetime) -> dict[str, int]:
+    """How many records each sink accepted since ``since``."""
+    with session_scope(hub.engine) as session:
+        q = select(Outbound.sink, func.count()).where(Outbound.pushed_at >= since)
+        counts = dict(session.execute(q.group_by(Outbound.sink)).all())
+    return {str(k): int(v) for k, v in counts.items()}

@@ -1,0 +1,233 @@
+"""The hub store: typed SQLAlchemy 2 models of the tables in docs/architecture.md."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "ActivityRow",
+    "AppUser",
+    "Base",
+    "CustomerRow",
+    "Decision",
+    "GoldenCustomer",
+    "GoldenMember",
+    "MatchPair",
+    "Outbound",
+    "QualityRun",
+    "SourceRecord",
+    "SyncState",
+    "utcnow",
+]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class SourceRecord(Base):
+    """A record seen in a source, raw, with the history of its payload hash."""
+
+    __tablename__ = "source_record"
+    __table_args__ = (UniqueConstraint("source", "stream", "source_key", name="uq_source_record"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    stream: Mapped[str] = mapped_column(String(64))
+    source_key: Mapped[str] = mapped_column(String(255))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    raw_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    problem: Mapped[str | None] = mapped_column(Text, nullable=True)
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    hash_history: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SyncState(Base):
+    """The cursor of one source stream, written in the same transaction as its records."""
+
+    __tablename__ = "sync_state"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    stream: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cursor: Mapped[str | None] = mapped_column(Text, nullable=True)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    records: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CustomerRow(Base):
+    """The standardized customer view of one source record."""
+
+    __tablename__ = "customer_row"
+    __table_args__ = (Index("ix_customer_row_source", "source", "verdict"),)
+
+    id: Mapped[int] = mapped_column(ForeignKey("source_record.id"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    stream: Mapped[str] = mapped_column(String(64))
+    source_key: Mapped[str] = mapped_column(String(255))
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: "ok" | "quarantined" | "overridden"
+    verdict: Mapped[str] = mapped_column(String(16), default="ok")
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    #: payload hash this row was derived from: unchanged records are not re-standardized
+    record_hash: Mapped[str] = mapped_column(String(64))
+    #: admin corrections applied over the source's values
+    corrections: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    verdict_history: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ActivityRow(Base):
+    """An order, call, ticket or campaign touch of a source record, for the 360° facts."""
+
+    __tablename__ = "activity"
+    __table_args__ = (Index("ix_activity_customer", "source", "customer_stream", "customer_key"),)
+
+    id: Mapped[int] = mapped_column(ForeignKey("source_record.id"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(32))
+    at: Mapped[str] = mapped_column(String(40))
+    amount: Mapped[float | None] = mapped_column(Float, nullable=True)
+    customer_stream: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    customer_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    record_hash: Mapped[str] = mapped_column(String(64))
+
+
+class MatchPair(Base):
+    """A candidate pair worth remembering, with its score and per-field explanation."""
+
+    __tablename__ = "match_pair"
+    __table_args__ = (UniqueConstraint("left_id", "right_id", name="uq_match_pair"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    left_id: Mapped[int] = mapped_column(ForeignKey("customer_row.id"))
+    right_id: Mapped[int] = mapped_column(ForeignKey("customer_row.id"))
+    score: Mapped[float] = mapped_column(Float)
+    explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: "auto" | "pending" | "merged" | "kept_apart"
+    status: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Decision(Base):
+    """An admin action: append-only; becomes a must-link / cannot-link constraint."""
+
+    __tablename__ = "decision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(128))
+    #: "merge" | "apart" | "split" | "override" | "correct"
+    action: Mapped[str] = mapped_column(String(16))
+    left_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    right_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    golden_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class GoldenCustomer(Base):
+    """A real customer: the survivor of its cluster, with lineage and 360° facts."""
+
+    __tablename__ = "golden_customer"
+
+    golden_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    lineage: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    #: "active" | "retired" (merged into another, or left without members)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    verdict: Mapped[str] = mapped_column(String(16), default="ok")
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class GoldenMember(Base):
+    """The crosswalk: which golden record a customer row belongs to."""
+
+    __tablename__ = "golden_member"
+    __table_args__ = (
+        Index("ix_golden_member_golden", "golden_id"),
+        Index("ix_golden_member_key", "source", "stream", "source_key"),
+    )
+
+    row_id: Mapped[int] = mapped_column(ForeignKey("customer_row.id"), primary_key=True)
+    golden_id: Mapped[str] = mapped_column(ForeignKey("golden_customer.golden_id"))
+    source: Mapped[str] = mapped_column(String(64))
+    stream: Mapped[str] = mapped_column(String(64))
+    source_key: Mapped[str] = mapped_column(String(255))
+
+
+class Outbound(Base):
+    """What was last pushed to a sink for a golden record: change detection and dead letters."""
+
+    __tablename__ = "outbound"
+
+    sink: Mapped[str] = mapped_column(String(64), primary_key=True)
+    golden_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    target_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: "ok" | "failed" (retryable, tried again next run) | "dead" (needs a person)
+    status: Mapped[str] = mapped_column(String(16), default="ok")
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    pushed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class QualityRun(Base):
+    """One validation of one suite on one batch, with its statistics (for scorecards)."""
+
+    __tablename__ = "quality_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    suite: Mapped[str] = mapped_column(String(128))
+    scope: Mapped[str] = mapped_column(String(64))
+    success: Mapped[bool] = mapped_column(Boolean)
+    evaluated: Mapped[int] = mapped_column(Integer)
+    failed: Mapped[int] = mapped_column(Integer)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    scorecard: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AppUser(Base):
+    """A review-app user."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(128), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    #: "admin" | "steward" | "viewer"
+    role: Mapped[str] = mapped_column(String(16), default="viewer")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
