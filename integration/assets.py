@@ -4,7 +4,6 @@ Assets pass nothing in memory: each reads from and writes to the hub store, so a
 can be re-materialized on its own and the graph runs the same in one process or on many.
 """
 
-
 import time
 from typing import Any
 
@@ -19,7 +18,13 @@ from integration.resources import HubResource
 
 __all__ = ["build_assets"]
 
-LANDING, STANDARDIZE, RESOLVE, GOLDEN, PUBLISH = "landing", "standardize", "resolve", "golden", "publish"
+LANDING, STANDARDIZE, RESOLVE, GOLDEN, PUBLISH = (
+    "landing",
+    "standardize",
+    "resolve",
+    "golden",
+    "publish",
+)
 
 
 def _md(values: dict[str, Any]) -> dict[str, Any]:
@@ -51,8 +56,10 @@ def landing_asset(source_name: str, source_type: str) -> dg.AssetsDefinition:
     def _land(context: dg.AssetExecutionContext, hub: HubResource) -> dg.MaterializeResult:
         h = hub.get()
         report = sync_source(h.engine, source_name, h.sources[source_name], progress=None)
-        h.say(f"  landed {source_name}: {report.seen} records ({report.new} new, "
-              f"{report.changed} changed, {report.flagged} flagged) in {report.seconds:.1f}s")
+        h.say(
+            f"  landed {source_name}: {report.seen} records ({report.new} new, "
+            f"{report.changed} changed, {report.flagged} flagged) in {report.seconds:.1f}s"
+        )
         return dg.MaterializeResult(metadata=_md(report.as_metadata()))
 
     return _land
@@ -73,14 +80,20 @@ def publish_asset(sink_name: str, sink_type: str) -> dg.AssetsDefinition:
         h = hub.get()
         sink = h.sink(sink_name)
         try:
-            report = publish(h.engine, sink_name, sink,
-                             require_quality=h.settings.publish.require_quality,
-                             max_attempts=h.settings.publish.max_attempts,
-                             source_name=h.sink_source(sink_name))
+            report = publish(
+                h.engine,
+                sink_name,
+                sink,
+                require_quality=h.settings.publish.require_quality,
+                max_attempts=h.settings.publish.max_attempts,
+                source_name=h.sink_source(sink_name),
+            )
         finally:
             sink.close()
-        h.say(f"  published to {sink_name}: {report.pushed} pushed, {report.failed} refused, "
-              f"{report.held_back_by_quality} held back by quality")
+        h.say(
+            f"  published to {sink_name}: {report.pushed} pushed, {report.failed} refused, "
+            f"{report.held_back_by_quality} held back by quality"
+        )
         return dg.MaterializeResult(metadata=_md(report.as_metadata()))
 
     return _publish
@@ -103,8 +116,10 @@ def build_assets(sources: dict[str, str], sinks: dict[str, str]) -> list[dg.Asse
     def customer_rows(context: dg.AssetExecutionContext, hub: HubResource) -> dg.MaterializeResult:
         h = hub.get()
         report = standardize(h.engine, h.sources, h.rules)
-        h.say(f"  standardized: {report.rows_ok} ok, {report.rows_quarantined} quarantined, "
-              f"{report.activities} activities ({report.unchanged} unchanged)")
+        h.say(
+            f"  standardized: {report.rows_ok} ok, {report.rows_quarantined} quarantined, "
+            f"{report.activities} activities ({report.unchanged} unchanged)"
+        )
         meta = report.as_metadata()
         meta["by_source"] = report.by_source
         meta["failure_rate_by_source"] = {k: round(v, 4) for k, v in h.failure_rates().items()}
@@ -119,16 +134,23 @@ def build_assets(sources: dict[str, str], sinks: dict[str, str]) -> list[dg.Asse
             "engine under the admins' merge / keep-apart decisions; stable cluster ids."
         ),
     )
-    def customer_clusters(context: dg.AssetExecutionContext, hub: HubResource) -> dg.MaterializeResult:
+    def customer_clusters(
+        context: dg.AssetExecutionContext, hub: HubResource
+    ) -> dg.MaterializeResult:
         h = hub.get()
         blocked = h.blocked_sources()
         for source, rate in blocked.items():
-            context.log.warning(f"source {source} held back from resolution: {rate:.0%} of its "
-                                "rows fail quality, above its threshold")
-        report = resolve_customers(h.engine, h.match_spec, h.match_settings,
-                                   exclude_sources=set(blocked))
-        h.say(f"  resolved {report.rows} rows into {report.clusters} clusters: "
-              f"{report.auto_merged_pairs} pairs auto-merged, {report.review_pairs} queued for review")
+            context.log.warning(
+                f"source {source} held back from resolution: {rate:.0%} of its "
+                "rows fail quality, above its threshold"
+            )
+        report = resolve_customers(
+            h.engine, h.match_spec, h.match_settings, exclude_sources=set(blocked)
+        )
+        h.say(
+            f"  resolved {report.rows} rows into {report.clusters} clusters: "
+            f"{report.auto_merged_pairs} pairs auto-merged, {report.review_pairs} queued for review"
+        )
         meta = report.as_metadata()
         meta["sample_changes"] = report.changes[:20]
         return dg.MaterializeResult(metadata=_md(meta))
@@ -143,12 +165,16 @@ def build_assets(sources: dict[str, str], sinks: dict[str, str]) -> list[dg.Asse
             "and a content hash that drives publishing."
         ),
     )
-    def golden_customers(context: dg.AssetExecutionContext, hub: HubResource) -> dg.MaterializeResult:
+    def golden_customers(
+        context: dg.AssetExecutionContext, hub: HubResource
+    ) -> dg.MaterializeResult:
         h = hub.get()
         started = time.monotonic()
         report = build_golden(h.engine, h.rules)
-        h.say(f"  golden customers: {report.golden} ({report.created} new, {report.updated} "
-              f"updated, {report.retired} retired)")
+        h.say(
+            f"  golden customers: {report.golden} ({report.created} new, {report.updated} "
+            f"updated, {report.retired} retired)"
+        )
         meta = report.as_metadata()
         meta["seconds"] = round(time.monotonic() - started, 3)
         return dg.MaterializeResult(metadata=_md(meta))

@@ -1,7 +1,6 @@
 """Dagster asset checks: the Great Expectations suites of each source and of the golden
 records, run on the rows the hub holds now. Results are kept in ``quality_run``."""
 
-
 from typing import Any
 
 import dagster as dg
@@ -17,11 +16,15 @@ __all__ = ["build_checks", "run_suite"]
 def _rows(engine: Engine, scope: str) -> list[dict[str, Any]]:
     with session_scope(engine) as session:
         if scope == "golden":
-            goldens = session.scalars(select(GoldenCustomer).where(
-                GoldenCustomer.status == "active", GoldenCustomer.version > 0))
+            goldens = session.scalars(
+                select(GoldenCustomer).where(
+                    GoldenCustomer.status == "active", GoldenCustomer.version > 0
+                )
+            )
             return [{**g.fields, "golden_id": g.golden_id} for g in goldens]
-        rows = session.scalars(select(CustomerRow).where(
-            CustomerRow.source == scope, CustomerRow.verdict != "deleted"))
+        rows = session.scalars(
+            select(CustomerRow).where(CustomerRow.source == scope, CustomerRow.verdict != "deleted")
+        )
         return [{**r.fields, "source_key": f"{r.stream}:{r.source_key}"} for r in rows]
 
 
@@ -34,15 +37,26 @@ def run_suite(engine: Engine, rules: quality.RuleSet, scope: str) -> quality.Sui
     stored = result.to_dict()
     stored.pop("gx_result", None)  # large; the summary and statistics are what people read
     with session_scope(engine) as session:
-        session.add(QualityRun(suite=result.suite_name, scope=scope, success=result.success,
-                               evaluated=result.evaluated, failed=len(result.failed_rows),
-                               result=stored, scorecard=card.to_dict()))
+        session.add(
+            QualityRun(
+                suite=result.suite_name,
+                scope=scope,
+                success=result.success,
+                evaluated=result.evaluated,
+                failed=len(result.failed_rows),
+                result=stored,
+                scorecard=card.to_dict(),
+            )
+        )
     return result
 
 
 def _metadata(result: quality.SuiteResult) -> dict[str, Any]:
-    failing = {u["rule"] or u["expectation"]: u["unexpected_count"]
-               for u in result.unexpected if not u["success"]}
+    failing = {
+        u["rule"] or u["expectation"]: u["unexpected_count"]
+        for u in result.unexpected
+        if not u["success"]
+    }
     return {
         "suite": result.suite_name,
         "rows": result.evaluated,
@@ -65,8 +79,11 @@ def source_check(source_name: str) -> dg.AssetChecksDefinition:
     def _check(context: dg.AssetCheckExecutionContext, hub: HubResource) -> dg.AssetCheckResult:
         h = hub.get()
         result = run_suite(h.engine, h.rules, source_name)
-        return dg.AssetCheckResult(passed=not result.blocks, severity=dg.AssetCheckSeverity.WARN,
-                                   metadata=_metadata(result))
+        return dg.AssetCheckResult(
+            passed=not result.blocks,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata=_metadata(result),
+        )
 
     return _check
 

@@ -59,12 +59,21 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     _require_schema(hub)
     if args.source not in hub.settings.sources:
         known = ", ".join(sorted(hub.settings.sources)) or "none configured"
-        raise ConfigError(hub.settings.path, f"sources.{args.source}", f"no such source (known: {known})")
-    report = sync_source(hub.engine, args.source, hub.sources[args.source], full=args.full,
-                         progress=_say if args.verbose else None)
-    print(f"{args.source}: {report.seen} records in {report.pages} pages ({report.new} new, "
-          f"{report.changed} changed, {report.unchanged} unchanged, {report.flagged} flagged, "
-          f"{report.deleted} deleted) in {report.seconds:.1f}s")
+        raise ConfigError(
+            hub.settings.path, f"sources.{args.source}", f"no such source (known: {known})"
+        )
+    report = sync_source(
+        hub.engine,
+        args.source,
+        hub.sources[args.source],
+        full=args.full,
+        progress=_say if args.verbose else None,
+    )
+    print(
+        f"{args.source}: {report.seen} records in {report.pages} pages ({report.new} new, "
+        f"{report.changed} changed, {report.unchanged} unchanged, {report.flagged} flagged, "
+        f"{report.deleted} deleted) in {report.seconds:.1f}s"
+    )
     return 0
 
 
@@ -113,32 +122,49 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def with_config(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("-c", "--config", default=os.environ.get("CHUB_CONFIG", DEFAULT_CONFIG),
-                       help="the chub.yaml to use (default: $CHUB_CONFIG or ./chub.yaml)")
+        p.add_argument(
+            "-c",
+            "--config",
+            default=os.environ.get("CHUB_CONFIG", DEFAULT_CONFIG),
+            help="the chub.yaml to use (default: $CHUB_CONFIG or ./chub.yaml)",
+        )
         return p
 
-    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str,
-            config: bool = True) -> argparse.ArgumentParser:
+    def add(
+        name: str, func: Callable[[argparse.Namespace], int], help_: str, config: bool = True
+    ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=help_)
         p.set_defaults(func=func)
         return with_config(p) if config else p
 
-    demo = add("demo", _cmd_demo, "Start stand-in servers for WeCom, the ERP, the call centre, the "
-               "marketing platform and a CRM, filled with generated Chinese customers; run the whole "
-               "asset graph on an embedded SQLite hub and print a summary.", config=False)
+    demo = add(
+        "demo",
+        _cmd_demo,
+        "Start stand-in servers for WeCom, the ERP, the call centre, the "
+        "marketing platform and a CRM, filled with generated Chinese customers; run the whole "
+        "asset graph on an embedded SQLite hub and print a summary.",
+        config=False,
+    )
     demo.add_argument("--dir", default=".chub/demo", help="where the demo keeps its hub and config")
     demo.add_argument("--people", type=int, default=2500, help="real customers to generate")
     demo.add_argument("--fresh", action="store_true", help="start from an empty hub")
 
     db = sub.add_parser("db", help="Hub database commands.", description="Hub database commands.")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
-    up = db_sub.add_parser("upgrade", help="Create or migrate the hub tables to the newest schema.",
-                           description="Create or migrate the hub tables to the newest schema.")
+    up = db_sub.add_parser(
+        "upgrade",
+        help="Create or migrate the hub tables to the newest schema.",
+        description="Create or migrate the hub tables to the newest schema.",
+    )
     up.set_defaults(func=_cmd_db_upgrade)
     with_config(up)
 
-    add("status", _cmd_status, "Show sources and their cursors, row verdicts, clusters, golden "
-        "records, the review queue and what each sink has accepted.")
+    add(
+        "status",
+        _cmd_status,
+        "Show sources and their cursors, row verdicts, clusters, golden "
+        "records, the review queue and what each sink has accepted.",
+    )
 
     sync = add("sync", _cmd_sync, "Land one source: pull every stream from its stored cursor.")
     sync.add_argument("source", help="a source name from chub.yaml")
@@ -150,10 +176,16 @@ def _parser() -> argparse.ArgumentParser:
     replay = add("replay", _cmd_replay, "Make a sink's dead letters eligible to be pushed again.")
     replay.add_argument("sink", help="a sink name from chub.yaml")
 
-    dd = add("dedupe", _cmd_dedupe, "Deduplicate any CSV with a matching spec (the engine alone, "
-             "no hub needed).", config=False)
+    dd = add(
+        "dedupe",
+        _cmd_dedupe,
+        "Deduplicate any CSV with a matching spec (the engine alone, no hub needed).",
+        config=False,
+    )
     dd.add_argument("input", help="a UTF-8 CSV with a header row")
-    dd.add_argument("--spec", required=True, help="YAML: `id: <column>` and `fields: {column: type}`")
+    dd.add_argument(
+        "--spec", required=True, help="YAML: `id: <column>` and `fields: {column: type}`"
+    )
     dd.add_argument("--out", required=True, help="where to write <id>,cluster_id")
     dd.add_argument("--pairs", help="where to write the scored pairs above the lower threshold")
     return parser

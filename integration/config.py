@@ -163,7 +163,9 @@ def load_settings(path: str | Path = DEFAULT_CONFIG) -> Settings:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(path, "", "file not found (run `chub demo` to write an example)") from None
+        raise ConfigError(
+            path, "", "file not found (run `chub demo` to write an example)"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, "", f"cannot be read: {exc}") from None
     try:
@@ -171,16 +173,24 @@ def load_settings(path: str | Path = DEFAULT_CONFIG) -> Settings:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "?"
-        raise ConfigError(path, where, f"is not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        raise ConfigError(
+            path, where, f"is not valid YAML ({getattr(exc, 'problem', exc)})"
+        ) from None
     if not isinstance(raw, dict):
         raise ConfigError(path, "", "must be a YAML mapping at the top level")
     raw = _expand_env(raw, path, "")
     known = {"hub", "sources", "sinks", "matching", "publish", "quality"}
     for key in raw:
         if key not in known:
-            raise ConfigError(path, str(key), f"unknown key (expected one of {', '.join(sorted(known))})")
+            raise ConfigError(
+                path, str(key), f"unknown key (expected one of {', '.join(sorted(known))})"
+            )
     parts: dict[str, Any] = {}
-    for key, model in (("hub", HubSettings), ("matching", MatchingSettings), ("publish", PublishSettings)):
+    for key, model in (
+        ("hub", HubSettings),
+        ("matching", MatchingSettings),
+        ("publish", PublishSettings),
+    ):
         try:
             parts[key] = model.model_validate(_section(raw, key, path))
         except ValidationError as exc:

@@ -64,7 +64,10 @@ class Hub:
 
     @cached_property
     def sources(self) -> dict[str, Source]:
-        return {name: build_source(cfg.type, cfg.settings) for name, cfg in self.settings.sources.items()}
+        return {
+            name: build_source(cfg.type, cfg.settings)
+            for name, cfg in self.settings.sources.items()
+        }
 
     def sink(self, name: str) -> Sink:
         cfg = self.settings.sinks[name]
@@ -87,7 +90,8 @@ class Hub:
         counts: dict[str, list[int]] = {}
         with self.engine.connect() as conn:
             q = select(CustomerRow.source, CustomerRow.verdict, func.count()).group_by(
-                CustomerRow.source, CustomerRow.verdict)
+                CustomerRow.source, CustomerRow.verdict
+            )
             for source, verdict, n in conn.execute(q):
                 if verdict == "deleted":
                     continue

@@ -42,7 +42,12 @@ def run_job(
     own = instance is None
     instance = instance or dagster_instance()
     try:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            # the hub prints its own one line per stage; Dagster's event log stays in the UI
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        )
     finally:
         if own:
             instance.dispose()

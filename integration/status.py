@@ -86,7 +86,9 @@ def summarize(engine: Engine) -> HubSummary:
             if verdict != "ok":
                 s.golden_failing_quality += n
         for sink, status, n in session.execute(
-            select(Outbound.sink, Outbound.status, func.count()).group_by(Outbound.sink, Outbound.status)
+            select(Outbound.sink, Outbound.status, func.count()).group_by(
+                Outbound.sink, Outbound.status
+            )
         ):
             s.outbound.setdefault(sink, {})[status] = n
     return s
@@ -100,25 +102,33 @@ def _reason_label(reason: Any) -> str:
 
 def status_report(hub: Hub) -> str:
     s = summarize(hub.engine)
-    lines = [f"hub: {hub.settings.database_url.split('@')[-1]}",
-             f"schema current: {'yes' if hub.schema_is_current() else 'no (run chub db upgrade)'}",
-             "", "sources:"]
+    lines = [
+        f"hub: {hub.settings.database_url.split('@')[-1]}",
+        f"schema current: {'yes' if hub.schema_is_current() else 'no (run chub db upgrade)'}",
+        "",
+        "sources:",
+    ]
     for name in sorted(hub.settings.sources):
-        lines.append(f"  {name:<12} {s.landed.get(name, 0):>7} records, "
-                     f"{s.flagged.get(name, 0)} flagged")
+        lines.append(
+            f"  {name:<12} {s.landed.get(name, 0):>7} records, {s.flagged.get(name, 0)} flagged"
+        )
         for key, cursor in sorted(s.cursors.items()):
             if key.startswith(name + "/"):
                 lines.append(f"    {key:<24} cursor {cursor!r}")
     lines += [
-        "", f"customer rows: {s.rows_ok} ok, {s.rows_quarantined} quarantined",
+        "",
+        f"customer rows: {s.rows_ok} ok, {s.rows_quarantined} quarantined",
         *[f"  {n:>5} x {label}" for label, n in s.top_reasons],
         f"clusters: {s.clusters} ({s.multi_member_clusters} with several records)",
         f"pairs: {s.auto_merged_pairs} auto-merged, {s.review_pairs} waiting for review",
         f"golden customers: {s.golden} ({s.golden_failing_quality} failing quality, held back)",
-        "", "sinks:",
+        "",
+        "sinks:",
     ]
     for name in sorted(hub.settings.sinks):
         counts = s.outbound.get(name, {})
-        lines.append(f"  {name:<12} " + (", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
-                                         or "nothing pushed yet"))
+        lines.append(
+            f"  {name:<12} "
+            + (", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "nothing pushed yet")
+        )
     return "\n".join(lines)

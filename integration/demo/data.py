@@ -27,8 +27,22 @@ AS_OF = datetime(2026, 10, 31, 18, 0, tzinfo=CST)
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红娥玲兰飞鹏辉建国志宇浩然子轩梓涵欣怡思远晨阳雨桐佳琪俊杰文博一鸣嘉怡诗涵雪梅海燕春生德华立新永庆"
 # characters people mistype for each other (same or similar pinyin)
-TYPO = {"伟": "玮", "明": "铭", "杰": "洁", "静": "婧", "丽": "莉", "军": "君", "华": "桦",
-        "涛": "韬", "磊": "蕾", "敏": "民", "芳": "方", "强": "蔷", "鹏": "朋", "宇": "雨"}
+TYPO = {
+    "伟": "玮",
+    "明": "铭",
+    "杰": "洁",
+    "静": "婧",
+    "丽": "莉",
+    "军": "君",
+    "华": "桦",
+    "涛": "韬",
+    "磊": "蕾",
+    "敏": "民",
+    "芳": "方",
+    "强": "蔷",
+    "鹏": "朋",
+    "宇": "雨",
+}
 REGIONS = [
     ("北京市", "北京市", ["海淀区", "朝阳区", "东城区", "丰台区"]),
     ("上海市", "上海市", ["浦东新区", "徐汇区", "静安区", "闵行区"]),
@@ -40,15 +54,54 @@ REGIONS = [
     ("湖北省", "武汉市", ["洪山区", "武昌区", "江汉区"]),
 ]
 STREETS = ["中山路", "人民路", "解放路", "建设路", "科技园路", "滨河大道", "长江路", "和平街"]
-BRANDS = ["星辰", "华创", "远航", "蓝海", "云帆", "鼎盛", "恒通", "启明", "博雅", "金石", "新元", "瑞丰"]
+BRANDS = [
+    "星辰",
+    "华创",
+    "远航",
+    "蓝海",
+    "云帆",
+    "鼎盛",
+    "恒通",
+    "启明",
+    "博雅",
+    "金石",
+    "新元",
+    "瑞丰",
+]
 TRADES = ["科技", "贸易", "信息技术", "电子", "生物科技", "物流", "文化传媒", "机械制造"]
 STAFF = ["zhangsan", "lisi", "wangwu", "zhaoliu", "sunqi"]
 DOMAINS = ["qq.com", "163.com", "126.com", "sina.com", "example.cn", "foxmail.com"]
 LATIN = "abcdefghijklmnopqrstuvwxyz"
 # allocated mainland mobile prefixes, so every generated number is a valid one
-MOBILE_PREFIXES = ["130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151",
-                   "152", "155", "156", "158", "159", "166", "176", "177", "180", "181", "186",
-                   "187", "188", "189", "198", "199"]
+MOBILE_PREFIXES = [
+    "130",
+    "131",
+    "132",
+    "133",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "155",
+    "156",
+    "158",
+    "159",
+    "166",
+    "176",
+    "177",
+    "180",
+    "181",
+    "186",
+    "187",
+    "188",
+    "189",
+    "198",
+    "199",
+]
 
 
 @dataclass
@@ -86,7 +139,7 @@ def _person(rng: random.Random, i: int) -> dict[str, Any]:
         "address": f"{rng.choice(STREETS)}{rng.randint(1, 999)}号",
         "owner": rng.choice(STAFF),
         "created_at": created.isoformat(),
-        "updated_at": (created + timedelta(days=rng.randint(0, 25))).isoformat(),
+        "updated_at": min(created + timedelta(days=rng.randint(0, 25)), AS_OF).isoformat(),
     }
     if company:
         brand = rng.choice(BRANDS) + rng.choice(BRANDS)[0]
@@ -140,7 +193,9 @@ def _noisy(rng: random.Random, person: dict[str, Any], silo: str) -> dict[str, A
     if rng.random() < 0.3:
         copy.pop("address", None)
     shift = timedelta(days=rng.randint(0, 60), minutes=rng.randint(0, 600))
-    copy["updated_at"] = (datetime.fromisoformat(person["updated_at"]) + shift).isoformat()
+    copy["updated_at"] = min(
+        datetime.fromisoformat(person["updated_at"]) + shift, AS_OF
+    ).isoformat()
     return {k: v for k, v in copy.items() if v is not None}
 
 
@@ -151,8 +206,9 @@ def _orders(rng: random.Random, person: dict[str, Any]) -> list[dict[str, Any]]:
     for k in range(n):
         day = first + timedelta(days=rng.randint(1, max(2, (AS_OF - first).days)))
         amount = round(rng.uniform(99, 20000 if person["customer_type"] == "company" else 3000), 2)
-        orders.append({"no": f"SO{person['id'][1:]}{k:02d}", "date": day.date().isoformat(),
-                       "amount": amount})
+        orders.append(
+            {"no": f"SO{person['id'][1:]}{k:02d}", "date": day.date().isoformat(), "amount": amount}
+        )
     return sorted(orders, key=lambda o: o["date"])
 
 
@@ -160,21 +216,34 @@ def _calls(rng: random.Random, person: dict[str, Any]) -> list[dict[str, Any]]:
     calls = []
     for k in range(rng.randint(1, 4)):
         at = AS_OF - timedelta(days=rng.randint(0, 200), minutes=rng.randint(0, 1440))
-        calls.append({"id": f"CDR{person['id'][1:]}{k}", "at": at.isoformat(),
-                      "agent": str(1000 + rng.randint(1, 30)),
-                      "direction": rng.choice(("in", "in", "out")),
-                      "duration": rng.randint(10, 900)})
+        calls.append(
+            {
+                "id": f"CDR{person['id'][1:]}{k}",
+                "at": at.isoformat(),
+                "agent": str(1000 + rng.randint(1, 30)),
+                "direction": rng.choice(("in", "in", "out")),
+                "duration": rng.randint(10, 900),
+            }
+        )
     return calls
 
 
 def _malformed(rng: random.Random, i: int, silo: str) -> dict[str, Any]:
     """Records no rule can accept: no contact at all, or a 12-digit mobile."""
-    base = {"id": f"X{silo}{i:04d}", "customer_type": "person",
-            "created_at": AS_OF.isoformat(), "updated_at": AS_OF.isoformat(), "owner": "lisi"}
+    base = {
+        "id": f"X{silo}{i:04d}",
+        "customer_type": "person",
+        "created_at": AS_OF.isoformat(),
+        "updated_at": AS_OF.isoformat(),
+        "owner": "lisi",
+    }
     if i % 2 == 0:
         return {**base, "name": rng.choice(SURNAMES) + rng.choice(GIVEN)}
-    return {**base, "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
-            "mobile": f"1{rng.randrange(10**11):011d}"}
+    return {
+        **base,
+        "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
+        "mobile": f"1{rng.randrange(10**11):011d}",
+    }
 
 
 SHARE = {"erp": 0.45, "marketing": 0.5, "callcenter": 0.35, "wecom": 0.4}
@@ -198,7 +267,9 @@ def generate(n_people: int = 2500, *, seed: int = 20261125) -> DemoData:
                 copy["external_userid"] = "wm" + f"{rng.getrandbits(96):024x}"
                 if rng.random() < 0.6:
                     copy["unionid"] = "o" + f"{rng.getrandbits(110):028x}"
-                copy["tags"] = rng.sample(["意向客户", "老客户", "展会", "直播"], k=rng.randint(0, 2))
+                copy["tags"] = rng.sample(
+                    ["意向客户", "老客户", "展会", "直播"], k=rng.randint(0, 2)
+                )
             data.silos[silo].append(copy)
     for silo in SHARE:
         for i in range(max(2, n_people // 250)):

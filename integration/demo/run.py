@@ -38,15 +38,21 @@ def start_standins(data: DemoData) -> Iterator[dict[str, Any]]:
     """Start one loopback server per system, seeded from the demo data; yield them by name."""
     env = DEMO_SECRETS
     servers: dict[str, Any] = {
-        "wecom": wecom.FakeWeCom(**wecom.records_from_demo(data.silos["wecom"]),
-                                 corp_secret=env["CHUB_DEMO_WECOM_SECRET"]),
-        "erp": kingdee.FakeKingdee(kingdee.records_from_demo(data.silos["erp"]),
-                                   password=env["CHUB_DEMO_KINGDEE_PASSWORD"]),
-        "callcenter": callcenter.FakeCallCenter(callcenter.records_from_demo(data.silos["callcenter"]),
-                                                api_token=env["CHUB_DEMO_CALLCENTER_TOKEN"],
-                                                rate_per_minute=None),
-        "marketing": hubspot.FakeHubSpot(hubspot.records_from_demo(data.silos["marketing"]),
-                                         token=env["CHUB_DEMO_HUBSPOT_TOKEN"]),
+        "wecom": wecom.FakeWeCom(
+            **wecom.records_from_demo(data.silos["wecom"]),
+            corp_secret=env["CHUB_DEMO_WECOM_SECRET"],
+        ),
+        "erp": kingdee.FakeKingdee(
+            kingdee.records_from_demo(data.silos["erp"]), password=env["CHUB_DEMO_KINGDEE_PASSWORD"]
+        ),
+        "callcenter": callcenter.FakeCallCenter(
+            callcenter.records_from_demo(data.silos["callcenter"]),
+            api_token=env["CHUB_DEMO_CALLCENTER_TOKEN"],
+            rate_per_minute=None,
+        ),
+        "marketing": hubspot.FakeHubSpot(
+            hubspot.records_from_demo(data.silos["marketing"]), token=env["CHUB_DEMO_HUBSPOT_TOKEN"]
+        ),
         "crm": salesforce.FakeSalesforce(client_secret=env["CHUB_DEMO_CRM_SECRET"]),
     }
     with ExitStack() as stack:
@@ -60,22 +66,38 @@ def demo_config(servers: dict[str, Any], hub_url: str) -> dict[str, Any]:
     return {
         "hub": {"database_url": hub_url, "artifacts_dir": "artifacts"},
         "sources": {
-            "wecom": {"type": "wecom", "base_url": servers["wecom"].url + "/cgi-bin/",
-                      "corp_id": servers["wecom"].corp_id,
-                      "corp_secret": "${CHUB_DEMO_WECOM_SECRET}"},
-            "erp": {"type": "kingdee", "base_url": servers["erp"].url + "/K3Cloud/",
-                    "acct_id": servers["erp"].acct_id, "username": servers["erp"].username,
-                    "password": "${CHUB_DEMO_KINGDEE_PASSWORD}"},
-            "callcenter": {"type": "callcenter", "base_url": servers["callcenter"].url,
-                           "email": servers["callcenter"].email,
-                           "api_token": "${CHUB_DEMO_CALLCENTER_TOKEN}"},
-            "marketing": {"type": "hubspot", "base_url": servers["marketing"].url,
-                          "token": "${CHUB_DEMO_HUBSPOT_TOKEN}"},
+            "wecom": {
+                "type": "wecom",
+                "base_url": servers["wecom"].url + "/cgi-bin/",
+                "corp_id": servers["wecom"].corp_id,
+                "corp_secret": "${CHUB_DEMO_WECOM_SECRET}",
+            },
+            "erp": {
+                "type": "kingdee",
+                "base_url": servers["erp"].url + "/K3Cloud/",
+                "acct_id": servers["erp"].acct_id,
+                "username": servers["erp"].username,
+                "password": "${CHUB_DEMO_KINGDEE_PASSWORD}",
+            },
+            "callcenter": {
+                "type": "callcenter",
+                "base_url": servers["callcenter"].url,
+                "email": servers["callcenter"].email,
+                "api_token": "${CHUB_DEMO_CALLCENTER_TOKEN}",
+            },
+            "marketing": {
+                "type": "hubspot",
+                "base_url": servers["marketing"].url,
+                "token": "${CHUB_DEMO_HUBSPOT_TOKEN}",
+            },
         },
         "sinks": {
-            "crm": {"type": "salesforce", "base_url": servers["crm"].url,
-                    "client_id": servers["crm"].client_id,
-                    "client_secret": "${CHUB_DEMO_CRM_SECRET}"},
+            "crm": {
+                "type": "salesforce",
+                "instance_url": servers["crm"].url,
+                "client_id": servers["crm"].client_id,
+                "client_secret": "${CHUB_DEMO_CRM_SECRET}",
+            },
         },
         "matching": {"upper": 0.95, "lower": 0.6},
     }
@@ -86,7 +108,9 @@ def _summary(s: HubSummary, pushed: dict[str, int], seconds: float) -> str:
     lines.append("records landed per source:")
     for name, n in sorted(s.landed.items()):
         flagged = s.flagged.get(name, 0)
-        lines.append(f"  {name:<12} {n:>6}" + (f"  ({flagged} flagged unreadable)" if flagged else ""))
+        lines.append(
+            f"  {name:<12} {n:>6}" + (f"  ({flagged} flagged unreadable)" if flagged else "")
+        )
     lines.append(f"customer rows: {s.rows_ok} ok, {s.rows_quarantined} quarantined")
     for label, n in s.top_reasons[:3]:
         lines.append(f"  {n:>5} x {label}")
@@ -95,7 +119,8 @@ def _summary(s: HubSummary, pushed: dict[str, int], seconds: float) -> str:
         f"auto-merged pairs: {s.auto_merged_pairs}",
         f"queued for review: {s.review_pairs}",
         f"golden customers: {s.golden} ({s.golden_failing_quality} held back by quality)",
-        "records pushed this run: " + (", ".join(f"{k} {v}" for k, v in sorted(pushed.items())) or "0"),
+        "records pushed this run: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(pushed.items())) or "0"),
         f"finished in {seconds:.1f}s",
     ]
     return "\n".join(lines)
@@ -122,8 +147,10 @@ def run_demo(
         say("stand-in servers up: " + ", ".join(f"{k} {v.url}" for k, v in servers.items()))
         config_path = work / "chub.yaml"
         config = demo_config(servers, "sqlite:///hub.db")
-        config_path.write_text("# written by `chub demo`; secrets come from the environment\n"
-                               + yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+        config_path.write_text(
+            "# written by `chub demo`; secrets come from the environment\n"
+            + yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+        )
         hub = Hub.from_config(config_path)
         upgrade(hub.engine)
         hub.close()

@@ -28,8 +28,21 @@ __all__ = ["GoldenReport", "build_golden", "lifecycle_stage", "survive", "value_
 
 #: fields that survive from the members; the rest of a golden record is computed
 SURVIVING = (
-    "name", "customer_type", "mobile", "phones", "email", "company_name", "uscc", "province",
-    "city", "district", "address", "wecom_external_userid", "wechat_unionid", "owner", "tags",
+    "name",
+    "customer_type",
+    "mobile",
+    "phones",
+    "email",
+    "company_name",
+    "uscc",
+    "province",
+    "city",
+    "district",
+    "address",
+    "wecom_external_userid",
+    "wechat_unionid",
+    "owner",
+    "tags",
 )
 RULE = "most_recent_non_empty"
 DORMANT_AFTER = timedelta(days=180)
@@ -53,8 +66,10 @@ def survive(members: Iterable[Member]) -> tuple[dict[str, Any], dict[str, Any]]:
             union = sorted({v for m in ordered for v in m.fields.get(name) or []})
             if union:
                 fields[name] = union
-                lineage[name] = {"rule": "union", "from": sorted(
-                    m.ref for m in ordered if m.fields.get(name))}
+                lineage[name] = {
+                    "rule": "union",
+                    "from": sorted(m.ref for m in ordered if m.fields.get(name)),
+                }
             continue
         for m in ordered:
             value = m.fields.get(name)
@@ -137,7 +152,9 @@ class GoldenReport:
         return dict(self.__dict__)
 
 
-def build_golden(engine: Engine, rules: quality.RuleSet, *, now: datetime | None = None) -> GoldenReport:
+def build_golden(
+    engine: Engine, rules: quality.RuleSet, *, now: datetime | None = None
+) -> GoldenReport:
     """Recompute every golden record from its members; bump the version only on change."""
     report = GoldenReport()
     started = time.monotonic()
@@ -146,13 +163,16 @@ def build_golden(engine: Engine, rules: quality.RuleSet, *, now: datetime | None
     with session_scope(engine) as session:
         members: dict[str, list[Member]] = defaultdict(list)
         row_keys: dict[tuple[str, str, str], str] = {}
-        q = (select(GoldenMember, CustomerRow, SourceRecord.changed_at)
-             .join(CustomerRow, CustomerRow.id == GoldenMember.row_id)
-             .join(SourceRecord, SourceRecord.id == GoldenMember.row_id))
+        q = (
+            select(GoldenMember, CustomerRow, SourceRecord.changed_at)
+            .join(CustomerRow, CustomerRow.id == GoldenMember.row_id)
+            .join(SourceRecord, SourceRecord.id == GoldenMember.row_id)
+        )
         for gm, row, changed_at in session.execute(q):
             at = row.fields.get("source_updated_at") or changed_at.isoformat()
-            members[gm.golden_id].append(Member(f"{gm.source}:{gm.stream}:{gm.source_key}",
-                                                row.fields, str(at)))
+            members[gm.golden_id].append(
+                Member(f"{gm.source}:{gm.stream}:{gm.source_key}", row.fields, str(at))
+            )
             row_keys[(gm.source, gm.stream, gm.source_key)] = gm.golden_id
         acts_by_golden: dict[str, list[ActivityRow]] = defaultdict(list)
         all_acts = list(session.scalars(select(ActivityRow)))
@@ -167,7 +187,9 @@ def build_golden(engine: Engine, rules: quality.RuleSet, *, now: datetime | None
                 gid = contact_index.get(a.email)
             if gid is not None:
                 acts_by_golden[gid].append(a)
-        as_of = now or max((_parse(a.at) for a in all_acts), default=datetime(2000, 1, 1, tzinfo=UTC))
+        as_of = now or max(
+            (_parse(a.at) for a in all_acts), default=datetime(2000, 1, 1, tzinfo=UTC)
+        )
         goldens = {g.golden_id: g for g in session.scalars(select(GoldenCustomer))}
         stamp = utcnow()
         for gid, golden in goldens.items():
@@ -206,7 +228,11 @@ def _contact_index(members: dict[str, list[Member]]) -> dict[str, str]:
     index: dict[str, str] = {}
     for gid, group in sorted(members.items()):
         for m in group:
-            for value in [m.fields.get("mobile"), m.fields.get("email"), *(m.fields.get("phones") or [])]:
+            for value in [
+                m.fields.get("mobile"),
+                m.fields.get("email"),
+                *(m.fields.get("phones") or []),
+            ]:
                 if value:
                     index.setdefault(value, gid)
     return index

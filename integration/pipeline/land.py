@@ -76,10 +76,18 @@ def land_page(engine: Engine, source: str, stream: str, page: Page, report: Land
                 report.deleted += record.deleted
                 session.add(
                     SourceRecord(
-                        source=source, stream=stream, source_key=key,
-                        payload=record.payload, raw_text=record.raw_text, problem=record.problem,
-                        payload_hash=digest, hash_history=[[digest, now.isoformat()]],
-                        deleted=record.deleted, first_seen=now, last_seen=now, changed_at=now,
+                        source=source,
+                        stream=stream,
+                        source_key=key,
+                        payload=record.payload,
+                        raw_text=record.raw_text,
+                        problem=record.problem,
+                        payload_hash=digest,
+                        hash_history=[[digest, now.isoformat()]],
+                        deleted=record.deleted,
+                        first_seen=now,
+                        last_seen=now,
+                        changed_at=now,
                     )
                 )
                 continue

@@ -70,12 +70,22 @@ def publish(
     report = PublishReport(sink=sink_name)
     started = time.monotonic()
     with session_scope(engine) as session:
-        goldens = list(session.scalars(select(GoldenCustomer).where(
-            GoldenCustomer.status == "active", GoldenCustomer.version > 0)))
-        sent = {o.golden_id: o for o in session.scalars(select(Outbound).where(Outbound.sink == sink_name))}
+        goldens = list(
+            session.scalars(
+                select(GoldenCustomer).where(
+                    GoldenCustomer.status == "active", GoldenCustomer.version > 0
+                )
+            )
+        )
+        sent = {
+            o.golden_id: o
+            for o in session.scalars(select(Outbound).where(Outbound.sink == sink_name))
+        }
         keys: dict[str, list[str]] = {}
         if source_name is not None:
-            for m in session.scalars(select(GoldenMember).where(GoldenMember.source == source_name)):
+            for m in session.scalars(
+                select(GoldenMember).where(GoldenMember.source == source_name)
+            ):
                 keys.setdefault(m.golden_id, []).append(m.source_key)
     todo: list[OutboundRecord] = []
     hashes: dict[str, str] = {}
@@ -92,9 +102,14 @@ def publish(
         if require_quality and g.verdict != "ok":
             report.held_back_by_quality += 1
             continue
-        todo.append(OutboundRecord(g.golden_id, _outbound_fields(g),
-                                   target_id=out.target_id if out else None,
-                                   source_keys=tuple(sorted(keys.get(g.golden_id, ())))))
+        todo.append(
+            OutboundRecord(
+                g.golden_id,
+                _outbound_fields(g),
+                target_id=out.target_id if out else None,
+                source_keys=tuple(sorted(keys.get(g.golden_id, ()))),
+            )
+        )
         hashes[g.golden_id] = g.content_hash
     report.candidates = len(todo)
     size = max(1, sink.batch_size)
@@ -108,14 +123,22 @@ def publish(
     return report
 
 
-def _record(engine: Engine, sink_name: str, batch: list[OutboundRecord], results: list[PushResult],
-            hashes: dict[str, str], max_attempts: int, report: PublishReport) -> None:
+def _record(
+    engine: Engine,
+    sink_name: str,
+    batch: list[OutboundRecord],
+    results: list[PushResult],
+    hashes: dict[str, str],
+    max_attempts: int,
+    report: PublishReport,
+) -> None:
     by_id = {r.golden_id: r for r in results}
     now = utcnow()
     with session_scope(engine) as session:
         for record in batch:
             result = by_id.get(record.golden_id) or PushResult(
-                record.golden_id, ok=False, error="the sink returned no result", retryable=True)
+                record.golden_id, ok=False, error="the sink returned no result", retryable=True
+            )
             out = session.get(Outbound, (sink_name, record.golden_id))
             if out is None:
                 out = Outbound(sink=sink_name, golden_id=record.golden_id, attempts=0)

@@ -20,8 +20,18 @@ __all__ = ["ResolveReport", "RESOLVABLE", "resolve_customers", "row_ref"]
 RESOLVABLE = ("ok", "overridden")
 
 _SPEC_FIELDS = (
-    "name", "company_name", "mobile", "phones", "email", "uscc", "wecom_external_userid",
-    "wechat_unionid", "province", "city", "district", "address",
+    "name",
+    "company_name",
+    "mobile",
+    "phones",
+    "email",
+    "uscc",
+    "wecom_external_userid",
+    "wechat_unionid",
+    "province",
+    "city",
+    "district",
+    "address",
 )
 
 
@@ -43,15 +53,20 @@ class ResolveReport:
 
     def as_metadata(self) -> dict[str, Any]:
         return {
-            "rows": self.rows, "clusters": self.clusters,
+            "rows": self.rows,
+            "clusters": self.clusters,
             "multi_member_clusters": self.multi_member_clusters,
-            "auto_merged_pairs": self.auto_merged_pairs, "review_pairs": self.review_pairs,
-            "cluster_changes": len(self.changes), "excluded_sources": self.excluded_sources,
+            "auto_merged_pairs": self.auto_merged_pairs,
+            "review_pairs": self.review_pairs,
+            "cluster_changes": len(self.changes),
+            "excluded_sources": self.excluded_sources,
             "seconds": self.seconds,
         }
 
 
-def _constraints(session: Any, refs: dict[int, str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def _constraints(
+    session: Any, refs: dict[int, str]
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Replay the decision log in order: the newest word on a pair wins."""
     latest: dict[tuple[str, str], str] = {}
     for d in session.scalars(select(Decision).order_by(Decision.id)):
@@ -81,19 +96,19 @@ def resolve_customers(
     started = time.monotonic()
     with session_scope(engine) as session:
         rows = [
-            r for r in session.scalars(select(CustomerRow).where(CustomerRow.verdict.in_(RESOLVABLE)))
+            r
+            for r in session.scalars(select(CustomerRow).where(CustomerRow.verdict.in_(RESOLVABLE)))
             if r.source not in exclude_sources
         ]
         refs = {r.id: row_ref(r) for r in rows}
         by_ref = {ref: rid for rid, ref in refs.items()}
-        records = [
-            {"id": refs[r.id], **{k: r.fields.get(k) for k in _SPEC_FIELDS}} for r in rows
-        ]
+        records = [{"id": refs[r.id], **{k: r.fields.get(k) for k in _SPEC_FIELDS}} for r in rows]
         members = list(session.scalars(select(GoldenMember)))
         previous = {row_ref(m): m.golden_id for m in members}
         must, cannot = _constraints(session, refs)
-    result = dedupe.resolve(records, spec, settings=settings, must_link=must, cannot_link=cannot,
-                            previous=previous)
+    result = dedupe.resolve(
+        records, spec, settings=settings, must_link=must, cannot_link=cannot, previous=previous
+    )
     report.rows = len(records)
     sizes = Counter(result.clusters.values())
     report.clusters = len(sizes)
@@ -117,8 +132,11 @@ def resolve_customers(
             member = current.get(rid)
             if member is None:
                 source, stream, key = ref.split(":", 2)
-                session.add(GoldenMember(row_id=rid, golden_id=cluster, source=source,
-                                         stream=stream, source_key=key))
+                session.add(
+                    GoldenMember(
+                        row_id=rid, golden_id=cluster, source=source, stream=stream, source_key=key
+                    )
+                )
             elif member.golden_id != cluster:
                 member.golden_id = cluster
         session.execute(delete(MatchPair).where(MatchPair.status.in_(("auto", "pending"))))
@@ -133,8 +151,16 @@ def resolve_customers(
             left, right = sorted((by_ref[pair.id_l], by_ref[pair.id_r]))
             existing = decided_rows.get((left, right))
             if existing is None:
-                session.add(MatchPair(left_id=left, right_id=right, score=pair.probability,
-                                      explanation=pair.explanation, status=status, updated_at=now))
+                session.add(
+                    MatchPair(
+                        left_id=left,
+                        right_id=right,
+                        score=pair.probability,
+                        explanation=pair.explanation,
+                        status=status,
+                        updated_at=now,
+                    )
+                )
             else:
                 existing.score, existing.explanation = pair.probability, pair.explanation
                 existing.updated_at = now
@@ -148,6 +174,15 @@ def _ensure_golden_shells(session: Any, cluster_ids: set[str]) -> None:
 
     have = set(session.scalars(select(GoldenCustomer.golden_id)))
     for cid in sorted(cluster_ids - have):
-        session.add(GoldenCustomer(golden_id=cid, fields={}, lineage={}, facts={},
-                                   content_hash="", version=0, status="active"))
+        session.add(
+            GoldenCustomer(
+                golden_id=cid,
+                fields={},
+                lineage={},
+                facts={},
+                content_hash="",
+                version=0,
+                status="active",
+            )
+        )
     session.flush()

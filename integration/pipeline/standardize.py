@@ -153,30 +153,53 @@ def standardize(
         last_id = 0
         while True:
             with session_scope(engine) as session:
-                records = list(session.scalars(
-                    select(SourceRecord)
-                    .where(SourceRecord.source == name, SourceRecord.id > last_id)
-                    .order_by(SourceRecord.id)
-                    .limit(_BATCH)
-                ))
+                records = list(
+                    session.scalars(
+                        select(SourceRecord)
+                        .where(SourceRecord.source == name, SourceRecord.id > last_id)
+                        .order_by(SourceRecord.id)
+                        .limit(_BATCH)
+                    )
+                )
                 if not records:
                     break
                 last_id = records[-1].id
                 ids = [r.id for r in records]
-                rows = {r.id: r for r in session.scalars(select(CustomerRow).where(CustomerRow.id.in_(ids)))}
-                acts = {a.id: a for a in session.scalars(select(ActivityRow).where(ActivityRow.id.in_(ids)))}
+                rows = {
+                    r.id: r
+                    for r in session.scalars(select(CustomerRow).where(CustomerRow.id.in_(ids)))
+                }
+                acts = {
+                    a.id: a
+                    for a in session.scalars(select(ActivityRow).where(ActivityRow.id.in_(ids)))
+                }
                 for record in records:
-                    _standardize_one(session, source, name, record, rows.get(record.id),
-                                     acts.get(record.id), rules, report)
+                    _standardize_one(
+                        session,
+                        source,
+                        name,
+                        record,
+                        rows.get(record.id),
+                        acts.get(record.id),
+                        rules,
+                        report,
+                    )
             if progress:
                 progress(f"standardized {name}: {report.looked_at} records looked at")
     report.seconds = round(time.monotonic() - started, 3)
     return report
 
 
-def _standardize_one(session: Any, source: Source, name: str, record: SourceRecord,
-                     row: CustomerRow | None, act: ActivityRow | None, rules: quality.RuleSet,
-                     report: StandardizeReport) -> None:
+def _standardize_one(
+    session: Any,
+    source: Source,
+    name: str,
+    record: SourceRecord,
+    row: CustomerRow | None,
+    act: ActivityRow | None,
+    rules: quality.RuleSet,
+    report: StandardizeReport,
+) -> None:
     derived = [x for x in (row, act) if x is not None]
     if derived and all(x.record_hash == record.payload_hash for x in derived):
         report.unchanged += 1
@@ -187,8 +210,13 @@ def _standardize_one(session: Any, source: Source, name: str, record: SourceReco
     if mapped is not None and mapped.activity is not None and not record.deleted:
         a = mapped.activity
         values = dict(
-            source=name, kind=a.kind, channel=a.channel, at=a.at, amount=a.amount,
-            customer_stream=a.customer_stream, customer_key=a.customer_key,
+            source=name,
+            kind=a.kind,
+            channel=a.channel,
+            at=a.at,
+            amount=a.amount,
+            customer_stream=a.customer_stream,
+            customer_key=a.customer_key,
             phone=normalize_phone(a.phone) if a.phone else None,
             email=normalize_email(a.email) if a.email else None,
             record_hash=record.payload_hash,
@@ -208,7 +236,9 @@ def _standardize_one(session: Any, source: Source, name: str, record: SourceReco
         reasons = [{"rule": "readable", "field": "*", "value": "", "message": problem or "?"}]
     else:
         fields = standardize_fields(dict(mapped.customer))
-        fields, verdict, reasons = _row_verdict(fields, row.corrections if row else None, rules, name)
+        fields, verdict, reasons = _row_verdict(
+            fields, row.corrections if row else None, rules, name
+        )
     if verdict == "quarantined":
         report.rows_quarantined += 1
         for reason in reasons:
@@ -218,16 +248,29 @@ def _standardize_one(session: Any, source: Source, name: str, record: SourceReco
     else:
         report.rows_ok += 1
     report.count(name, verdict)
-    entry = {"at": now.isoformat(), "verdict": verdict, "reasons": reasons,
-             "hash": record.payload_hash}
+    entry = {
+        "at": now.isoformat(),
+        "verdict": verdict,
+        "reasons": reasons,
+        "hash": record.payload_hash,
+    }
     if row is None:
-        session.add(CustomerRow(
-            id=record.id, source=name, stream=record.stream, source_key=record.source_key,
-            fields=fields, verdict=verdict, reasons=reasons, record_hash=record.payload_hash,
-            verdict_history=[entry], updated_at=now,
-        ))
+        session.add(
+            CustomerRow(
+                id=record.id,
+                source=name,
+                stream=record.stream,
+                source_key=record.source_key,
+                fields=fields,
+                verdict=verdict,
+                reasons=reasons,
+                record_hash=record.payload_hash,
+                verdict_history=[entry],
+                updated_at=now,
+            )
+        )
         return
     row.fields, row.verdict, row.reasons = fields, verdict, reasons
     row.record_hash = record.payload_hash
-    row.verdict_history = [*(row.verdict_history or [])[-(_VERDICT_HISTORY - 1):], entry]
+    row.verdict_history = [*(row.verdict_history or [])[-(_VERDICT_HISTORY - 1) :], entry]
     row.updated_at = now

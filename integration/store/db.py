@@ -14,8 +14,14 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["HubStoreError", "current_revision", "head_revision", "make_engine", "session_scope",
-           "upgrade"]
+__all__ = [
+    "HubStoreError",
+    "current_revision",
+    "head_revision",
+    "make_engine",
+    "session_scope",
+    "upgrade",
+]
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 

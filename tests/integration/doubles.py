@@ -25,8 +25,13 @@ class ListSource:
     of a pull, as a crash would.
     """
 
-    def __init__(self, streams: dict[str, list[RawRecord]], *, page_size: int = 3,
-                 kinds: dict[str, StreamKind] | None = None) -> None:
+    def __init__(
+        self,
+        streams: dict[str, list[RawRecord]],
+        *,
+        page_size: int = 3,
+        kinds: dict[str, StreamKind] | None = None,
+    ) -> None:
         self.data = streams
         self.streams: dict[str, StreamKind] = kinds or {name: "customer" for name in streams}
         self.page_size = page_size
@@ -47,10 +52,16 @@ class ListSource:
 
     def map_record(self, stream: str, payload: dict[str, Any]) -> Mapped:
         if self.streams[stream] == "order":
-            return Mapped(activity=Activity(kind="order", at=payload["at"], channel="erp",
-                                            customer_key=payload["customer"],
-                                            customer_stream="customers",
-                                            amount=float(payload["amount"])))
+            return Mapped(
+                activity=Activity(
+                    kind="order",
+                    at=payload["at"],
+                    channel="erp",
+                    customer_key=payload["customer"],
+                    customer_stream="customers",
+                    amount=float(payload["amount"]),
+                )
+            )
         if not isinstance(payload.get("name", ""), str):
             raise ValueError("name is not text")
         return Mapped(customer=dict(payload))  # type: ignore[arg-type]
@@ -78,7 +89,9 @@ class RecordingSink:
                 continue
             created = r.golden_id not in self.store
             self.store[r.golden_id] = dict(r.fields)
-            out.append(PushResult(r.golden_id, ok=True, target_id=f"T-{r.golden_id}", created=created))
+            out.append(
+                PushResult(r.golden_id, ok=True, target_id=f"T-{r.golden_id}", created=created)
+            )
         return out
 
     def close(self) -> None:

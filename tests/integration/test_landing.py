@@ -49,16 +49,26 @@ def test_crash_mid_paging_then_resume_lands_each_record_once(engine) -> None:  #
 
 def test_changed_record_keeps_one_row_with_newest_payload_and_hash_history(engine) -> None:  # type: ignore[no-untyped-def]
     sync_source(engine, "crm", ListSource({"customers": [rec("a", name="张伟")]}))
-    source = ListSource({"customers": [rec("a", name="张伟", mobile="13800138000"),
-                                       rec("a", name="张伟", mobile="13900139000")]})
+    source = ListSource(
+        {
+            "customers": [
+                rec("a", name="张伟", mobile="13800138000"),
+                rec("a", name="张伟", mobile="13900139000"),
+            ]
+        }
+    )
     report = sync_source(engine, "crm", source, full=True)
     assert report.changed == 1
     row = _records(engine)["a"]
     assert row.payload == {"name": "张伟", "mobile": "13900139000"}
     assert len(row.hash_history) == 2 and row.hash_history[-1][0] == row.payload_hash
     # the same payload again is not a change
-    same = sync_source(engine, "crm", ListSource({"customers": [rec("a", name="张伟",
-                                                                    mobile="13900139000")]}), full=True)
+    same = sync_source(
+        engine,
+        "crm",
+        ListSource({"customers": [rec("a", name="张伟", mobile="13900139000")]}),
+        full=True,
+    )
     assert (same.changed, same.unchanged) == (0, 1)
 
 

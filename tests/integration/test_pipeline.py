@@ -27,9 +27,15 @@ SETTINGS = dedupe.MatchSettings(upper=0.95, lower=0.6)
 
 
 def test_standardize_fields_normalizes_what_silos_write_differently() -> None:
-    out = standardize_fields({"name": " 張偉 ", "mobile": "+86 138-0013-8000",
-                              "email": " Zhang.Wei@QQ.COM ", "phones": ["１３９００１３９０００"],
-                              "address": "广东省深圳市南山区科技园1号"})
+    out = standardize_fields(
+        {
+            "name": " 張偉 ",
+            "mobile": "+86 138-0013-8000",
+            "email": " Zhang.Wei@QQ.COM ",
+            "phones": ["１３９００１３９０００"],
+            "address": "广东省深圳市南山区科技园1号",
+        }
+    )
     assert out["name"] == "张伟"
     assert out["mobile"] == "+8613800138000"
     assert out["email"] == "zhang.wei@qq.com"
@@ -48,22 +54,53 @@ def _run(engine, sources, sink=None):  # type: ignore[no-untyped-def]
 
 
 def _silos():  # type: ignore[no-untyped-def]
-    erp = ListSource({
-        "customers": [
-            rec("C1", name="张伟", mobile="13800138000", address="北京市海淀区中关村大街1号",
-                source_updated_at="2026-01-01T00:00:00+08:00"),
-            rec("C2", name="李娜", email="li.na@example.cn", source_updated_at="2026-01-01T00:00:00+08:00"),
-            rec("C3", name="王芳"),  # no contact at all: quarantined
-        ],
-        "orders": [rec("O1", customer="C1", amount=100.0, at="2026-03-01"),
-                   rec("O2", customer="C1", amount=250.5, at="2026-05-01")],
-    }, kinds={"customers": "customer", "orders": "order"})
-    marketing = ListSource({"leads": [
-        rec("L1", name="張偉", mobile="+86 138-0013-8000", email="zw@example.cn",
-            source_updated_at="2026-06-01T00:00:00+08:00"),
-        rec("L2", name="李娜", email="LI.NA@example.cn", source_updated_at="2025-01-01T00:00:00+08:00"),
-        RawRecord("L9", None, problem="row 9 has 3 columns, header has 5", raw_text="a,b,c"),
-    ]})
+    erp = ListSource(
+        {
+            "customers": [
+                rec(
+                    "C1",
+                    name="张伟",
+                    mobile="13800138000",
+                    address="北京市海淀区中关村大街1号",
+                    source_updated_at="2026-01-01T00:00:00+08:00",
+                ),
+                rec(
+                    "C2",
+                    name="李娜",
+                    email="li.na@example.cn",
+                    source_updated_at="2026-01-01T00:00:00+08:00",
+                ),
+                rec("C3", name="王芳"),  # no contact at all: quarantined
+            ],
+            "orders": [
+                rec("O1", customer="C1", amount=100.0, at="2026-03-01"),
+                rec("O2", customer="C1", amount=250.5, at="2026-05-01"),
+            ],
+        },
+        kinds={"customers": "customer", "orders": "order"},
+    )
+    marketing = ListSource(
+        {
+            "leads": [
+                rec(
+                    "L1",
+                    name="張偉",
+                    mobile="+86 138-0013-8000",
+                    email="zw@example.cn",
+                    source_updated_at="2026-06-01T00:00:00+08:00",
+                ),
+                rec(
+                    "L2",
+                    name="李娜",
+                    email="LI.NA@example.cn",
+                    source_updated_at="2025-01-01T00:00:00+08:00",
+                ),
+                RawRecord(
+                    "L9", None, problem="row 9 has 3 columns, header has 5", raw_text="a,b,c"
+                ),
+            ]
+        }
+    )
     return {"erp": erp, "marketing": marketing}
 
 
@@ -72,8 +109,10 @@ def test_whole_flow_merges_quarantines_survives_and_publishes(engine) -> None:  
     std, res, gold, pub = _run(engine, _silos(), sink)
     assert std.rows_ok == 4 and std.rows_quarantined == 2 and std.activities == 2
     with session_scope(engine) as s:
-        bad = {r.source_key: r for r in s.scalars(select(CustomerRow).where(
-            CustomerRow.verdict == "quarantined"))}
+        bad = {
+            r.source_key: r
+            for r in s.scalars(select(CustomerRow).where(CustomerRow.verdict == "quarantined"))
+        }
         assert set(bad) == {"C3", "L9"}
         assert any("unreadable" in r["message"] for r in bad["L9"].reasons)
         assert bad["C3"].reasons  # every reason is kept
@@ -100,12 +139,16 @@ def test_rerun_changes_nothing_and_pushes_nothing(engine) -> None:  # type: igno
     silos = _silos()
     _run(engine, silos, sink)
     with session_scope(engine) as s:
-        before = {g.golden_id: (g.version, g.content_hash) for g in s.scalars(select(GoldenCustomer))}
+        before = {
+            g.golden_id: (g.version, g.content_hash) for g in s.scalars(select(GoldenCustomer))
+        }
     std, res, gold, pub = _run(engine, silos, sink)
     assert std.looked_at == 0 and gold.updated == 0 and gold.created == 0
     assert pub is not None and pub.pushed == 0 and pub.candidates == 0
     with session_scope(engine) as s:
-        after = {g.golden_id: (g.version, g.content_hash) for g in s.scalars(select(GoldenCustomer))}
+        after = {
+            g.golden_id: (g.version, g.content_hash) for g in s.scalars(select(GoldenCustomer))
+        }
     assert before == after
 
 
@@ -113,9 +156,13 @@ def test_a_changed_source_record_pushes_only_that_golden_record(engine) -> None:
     sink = RecordingSink()
     silos = _silos()
     _run(engine, silos, sink)
-    silos["erp"].data["customers"][1] = rec("C2", name="李娜", email="li.na@example.cn",
-                                            mobile="13700137000",
-                                            source_updated_at="2026-07-01T00:00:00+08:00")
+    silos["erp"].data["customers"][1] = rec(
+        "C2",
+        name="李娜",
+        email="li.na@example.cn",
+        mobile="13700137000",
+        source_updated_at="2026-07-01T00:00:00+08:00",
+    )
     for source in silos.values():
         source.page_size = 100
     for name, source in silos.items():
@@ -133,8 +180,15 @@ def test_admin_keep_apart_decision_is_obeyed_by_later_runs(engine) -> None:  # t
     _run(engine, silos)
     with session_scope(engine) as s:
         rows = {r.source_key: r.id for r in s.scalars(select(CustomerRow))}
-        s.add(Decision(actor="admin", action="apart", left_id=rows["C2"], right_id=rows["L2"],
-                       reason="different people, same mailbox"))
+        s.add(
+            Decision(
+                actor="admin",
+                action="apart",
+                left_id=rows["C2"],
+                right_id=rows["L2"],
+                reason="different people, same mailbox",
+            )
+        )
     resolve_customers(engine, dedupe.CUSTOMER_SPEC, SETTINGS)
     with session_scope(engine) as s:
         members = {m.source_key: m.golden_id for m in s.scalars(select(GoldenMember))}
@@ -152,7 +206,11 @@ def test_refused_records_become_dead_letters_and_can_be_replayed(engine) -> None
     assert (pub.pushed, pub.dead) == (1, 1)
     with session_scope(engine) as s:
         dead = s.get(Outbound, ("crm", gid))
-        assert dead is not None and dead.status == "dead" and "REQUIRED_FIELD" in (dead.last_error or "")
+        assert (
+            dead is not None
+            and dead.status == "dead"
+            and "REQUIRED_FIELD" in (dead.last_error or "")
+        )
     assert publish(engine, "crm", sink).candidates == 0  # not retried forever
     assert replay_dead_letters(engine, "crm") == 1
     sink.refuse.clear()
