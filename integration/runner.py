@@ -17,7 +17,7 @@ _DAGSTER_YAML = "telemetry:\n  enabled: false\n"
 
 
 def dagster_instance(home: Path | None = None) -> dg.DagsterInstance:
-    """The persistent instance under $DAGSTER_HOME (or ``home``), so `dagster dev` shows the runs."""
+    """The persistent instance under $DAGSTER_HOME (or ``home``): `dagster dev` shows its runs."""
     if home is not None:
         os.environ["DAGSTER_HOME"] = str(home.resolve())
     if not os.environ.get("DAGSTER_HOME"):

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from connectors.fakes.hubspot import FakeHubSpot
 from connectors.fakes._server import Request, Response
+from connectors.fakes.hubspot import FakeHubSpot
 from integration.store import SourceRecord, SyncState
 
 CONTACTS = 450  # 5 pages of 100
@@ -78,7 +78,8 @@ def test_killed_sync_resumes_and_lands_each_record_once(tmp_path: Path, hub_url:
         config = tmp_path / "chub.yaml"
         config.write_text(
             f"hub: {{database_url: '{hub_url}'}}\n"
-            f"sources:\n  marketing: {{type: hubspot, base_url: '{server.url}', token: '${{HS_TOKEN}}'}}\n"
+            "sources:\n"
+            f"  marketing: {{type: hubspot, base_url: '{server.url}', token: '${{HS_TOKEN}}'}}\n"
         )
         assert _chub(config, "db", "upgrade").wait(timeout=120) == 0
         proc = _chub(config, "sync", "marketing")

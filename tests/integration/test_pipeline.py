@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import dedupe
-import quality
 from sqlalchemy import select
 
+import dedupe
+import quality
 from connectors.contract import RawRecord
 from integration.pipeline.golden import build_golden
 from integration.pipeline.land import sync_source
