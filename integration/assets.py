@@ -14,6 +14,7 @@ from integration.pipeline.land import sync_source
 from integration.pipeline.publish import publish
 from integration.pipeline.resolve import resolve_customers
 from integration.pipeline.standardize import standardize
+from integration.quality_ops import current_scorecards
 from integration.resources import HubResource
 
 __all__ = ["build_assets"]
@@ -123,6 +124,9 @@ def build_assets(sources: dict[str, str], sinks: dict[str, str]) -> list[dg.Asse
         meta = report.as_metadata()
         meta["by_source"] = report.by_source
         meta["failure_rate_by_source"] = {k: round(v, 4) for k, v in h.failure_rates().items()}
+        # flat numbers per source: the Dagster UI plots each as a time series across runs
+        for scope, card in current_scorecards(h.engine, h.rules, sorted(h.sources)).items():
+            meta.update({f"{scope}.{k}": round(v, 4) for k, v in card.overall.items()})
         return dg.MaterializeResult(metadata=_md(meta))
 
     @dg.asset(
@@ -176,6 +180,8 @@ def build_assets(sources: dict[str, str], sinks: dict[str, str]) -> list[dg.Asse
             f"updated, {report.retired} retired)"
         )
         meta = report.as_metadata()
+        card = current_scorecards(h.engine, h.rules, ["golden"])["golden"]
+        meta.update({f"golden.{k}": round(v, 4) for k, v in card.overall.items()})
         meta["seconds"] = round(time.monotonic() - started, 3)
         return dg.MaterializeResult(metadata=_md(meta))
 

@@ -6,10 +6,12 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from connectors.contract import ConnectorError
 from dedupe.errors import DedupeError
 from integration.config import DEFAULT_CONFIG, ConfigError
+from integration.quality_ops import QuarantineError
 from integration.store import HubStoreError
 
 __all__ = ["main"]
@@ -105,6 +107,86 @@ def _cmd_dedupe(args: argparse.Namespace) -> int:
     return 0
 
 
+def _artifacts(hub) -> Path:  # type: ignore[no-untyped-def]
+    return hub.settings.resolve_path(hub.settings.hub.artifacts_dir)
+
+
+def _cmd_quality_docs(args: argparse.Namespace) -> int:
+    from integration.quality_ops import build_docs
+
+    hub = _hub(args)
+    _require_schema(hub)
+    out = (
+        Path(args.out)
+        if args.out
+        else hub.settings.resolve_path(hub.settings.hub.artifacts_dir) / "data_docs"
+    )
+    print(f"Data Docs: {build_docs(hub.engine, out)}")
+    return 0
+
+
+def _cmd_quality_report(args: argparse.Namespace) -> int:
+    from integration.quality_ops import build_report
+
+    hub = _hub(args)
+    _require_schema(hub)
+    out = (
+        Path(args.out)
+        if args.out
+        else hub.settings.resolve_path(hub.settings.hub.artifacts_dir) / "quality"
+    )
+    text, html, png = build_report(hub.engine, out)
+    print(text)
+    print(f"charts: {html} and {png}")
+    return 0
+
+
+def _cmd_quarantine_list(args: argparse.Namespace) -> int:
+    from integration.quality_ops import list_quarantine
+
+    hub = _hub(args)
+    _require_schema(hub)
+    rows = list_quarantine(hub.engine, args.source, args.limit)
+    for row in rows:
+        why = "; ".join(f"{r.get('field')}: {r.get('message')}" for r in row.reasons)
+        print(f"{row.row_id:>8}  {row.source}/{row.key}  {why}")
+    if not rows:
+        print("the quarantine is empty")
+    return 0
+
+
+def _cmd_quarantine_correct(args: argparse.Namespace) -> int:
+    from integration.quality_ops import correct_row
+
+    hub = _hub(args)
+    _require_schema(hub)
+    values: dict[str, str] = {}
+    for item in args.values:
+        field, sep, value = item.partition("=")
+        if not sep or not field:
+            raise QuarantineUsageError(f"expected FIELD=VALUE, got {item!r}")
+        values[field.strip()] = value
+    verdict = correct_row(
+        hub.engine, hub.rules, args.row, values, actor=args.by, reason=args.reason
+    )
+    print(f"row {args.row} is now {verdict}")
+    return 0
+
+
+def _cmd_quarantine_override(args: argparse.Namespace) -> int:
+    from integration.quality_ops import override_row
+
+    hub = _hub(args)
+    _require_schema(hub)
+    override_row(hub.engine, args.row, actor=args.by, reason=args.reason)
+    print(f"row {args.row} is accepted as it is until its source changes it")
+    return 0
+
+
+class QuarantineUsageError(Exception):
+    pass
+
+
 def _require_schema(hub) -> None:  # type: ignore[no-untyped-def]
     from integration.store import check_reachable
 
@@ -176,6 +258,65 @@ def _parser() -> argparse.ArgumentParser:
     replay = add("replay", _cmd_replay, "Make a sink's dead letters eligible to be pushed again.")
     replay.add_argument("sink", help="a sink name from chub.yaml")
 
+    qual = sub.add_parser(
+        "quality", help="Data quality reports.", description="Data quality reports."
+    )
+    qual_sub = qual.add_subparsers(dest="quality_command", required=True, metavar="QUALITY_COMMAND")
+    docs = qual_sub.add_parser(
+        "docs",
+        help="Build Great Expectations Data Docs (HTML) from the kept validation results.",
+        description="Build Great Expectations Data Docs (HTML) from the kept validation results.",
+    )
+    docs.set_defaults(func=_cmd_quality_docs)
+    docs.add_argument("--out", help="output folder (default: <artifacts_dir>/data_docs)")
+    with_config(docs)
+    rep_help = (
+        "Scorecards per source and for the golden records, with HTML and PNG charts of "
+        "their history."
+    )
+    rep = qual_sub.add_parser("report", help=rep_help, description=rep_help)
+    rep.set_defaults(func=_cmd_quality_report)
+    rep.add_argument("--out", help="output folder (default: <artifacts_dir>/quality)")
+    with_config(rep)
+
+    quar = sub.add_parser(
+        "quarantine",
+        help="List, correct or override quarantined rows.",
+        description="List, correct or override quarantined rows.",
+    )
+    quar_sub = quar.add_subparsers(dest="quarantine_command", required=True, metavar="ACTION")
+    ql = quar_sub.add_parser(
+        "list",
+        help="Quarantined rows with every reason (values masked).",
+        description="Quarantined rows with every reason (values masked).",
+    )
+    ql.set_defaults(func=_cmd_quarantine_list)
+    ql.add_argument("--source", help="only this source")
+    ql.add_argument("--limit", type=int, default=50)
+    with_config(ql)
+    qc = quar_sub.add_parser(
+        "correct",
+        help="Correct fields of a row and check it again.",
+        description="Correct fields of a row and check it again; the fix is "
+        "kept and re-applied when the source changes the record.",
+    )
+    qc.set_defaults(func=_cmd_quarantine_correct)
+    qc.add_argument("row", type=int, help="the row id from `chub quarantine list`")
+    qc.add_argument("values", nargs="+", metavar="FIELD=VALUE")
+    qc.add_argument("--by", required=True, help="who makes the correction")
+    qc.add_argument("--reason", help="why")
+    with_config(qc)
+    qo = quar_sub.add_parser(
+        "override",
+        help="Accept a quarantined row as it is.",
+        description="Accept a quarantined row as it is, until its source changes it.",
+    )
+    qo.set_defaults(func=_cmd_quarantine_override)
+    qo.add_argument("row", type=int)
+    qo.add_argument("--by", required=True)
+    qo.add_argument("--reason", required=True)
+    with_config(qo)
+
     dd = add(
         "dedupe",
         _cmd_dedupe,
@@ -204,6 +345,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConnectorError as exc:
         _say(f"chub: {type(exc).__name__}: {exc}")
         return 1
+    except (QuarantineError, QuarantineUsageError) as exc:
+        _say(f"chub: {exc}")
+        return 2
     except DedupeError as exc:
         _say(f"chub: {exc}")
         return 2
