@@ -168,8 +168,11 @@ def run_demo(
     env_file = work / "demo.env"
     env_file.write_text("".join(f"export {k}={os.environ[k]}\n" for k in DEMO_SECRETS))
     text = _summary(summary, pushed, time.monotonic() - started)
-    text += (f"\n\nlook around: . {env_file} && .venv/bin/chub status -c {config_path}"
-             "\n(also: chub quality report, chub quarantine list, dagster dev -m integration.definitions)")
+    text += (
+        f"\n\nlook around: . {env_file} && .venv/bin/chub status -c {config_path}"
+        "\n(also: chub quality report, chub quarantine list; the Dagster UI: "
+        f"CHUB_CONFIG={config_path} .venv/bin/dagster dev -m integration.definitions)"
+    )
     if not ok:
         text += "\nthe run did not finish cleanly: see the messages above"
     return text

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import quality
 from sqlalchemy import select
 
+import quality
 from integration.checks import run_suite
 from integration.pipeline.land import sync_source
 from integration.pipeline.standardize import standardize
@@ -37,8 +37,17 @@ def test_correction_rechecks_the_row_and_survives_a_source_change(engine) -> Non
     [row] = list_quarantine(engine)
     assert any(r["field"] == "mobile" for r in row.reasons)
     assert "138001380001" not in str(row.reasons)  # personal data is masked
-    assert correct_row(engine, RULES, row.row_id, {"mobile": "13800138000"}, actor="steward",
-                       reason="called the customer") == "ok"
+    assert (
+        correct_row(
+            engine,
+            RULES,
+            row.row_id,
+            {"mobile": "13800138000"},
+            actor="steward",
+            reason="called the customer",
+        )
+        == "ok"
+    )
     with session_scope(engine) as s:
         fixed = s.get(CustomerRow, row.row_id)
         assert fixed is not None and fixed.fields["mobile"] == "+8613800138000"
