@@ -88,10 +88,17 @@ class RawRecord:
 
 @dataclass(frozen=True)
 class Page:
-    """A page of records and the cursor to resume *after* it (None: stream exhausted/no cursor)."""
+    """A page of records and the cursor to resume *after* it (None: stream exhausted/no cursor).
+
+    ``scan_complete`` goes on the last page of a pull that listed, from the beginning,
+    everything that exists in the stream (a full scan, as WeCom's API forces): the hub then
+    tombstones the stream's records that this pull did not return, since the source
+    deleted them.
+    """
 
     records: Sequence[RawRecord]
     cursor: str | None
+    scan_complete: bool = False
 
 
 class CustomerFields(TypedDict, total=False):

@@ -41,6 +41,28 @@ def mask_phones(text: str) -> str:
     return _PHONE.sub(lambda m: f"{m.group(1)}{m.group(2)}****{m.group(4)}", text)
 
 
+class _RedactHttpxLog(logging.Filter):
+    """httpx logs every request URL at INFO, query secrets (corpsecret, access_token) included."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                redact_url(str(a)) if isinstance(a, str | httpx.URL) else a for a in record.args
+            )
+        if isinstance(record.msg, str):
+            record.msg = redact_url(record.msg)
+        return True
+
+
+def _install_httpx_redaction() -> None:
+    httpx_log = logging.getLogger("httpx")
+    if not any(isinstance(f, _RedactHttpxLog) for f in httpx_log.filters):
+        httpx_log.addFilter(_RedactHttpxLog())
+
+
+_install_httpx_redaction()
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     max_attempts: int = 5
@@ -129,7 +151,9 @@ class HttpClient:
                 throttled = False
             else:
                 status = response.status_code
-                log.debug("%s %s %s -> %s", self.system, method, redact_url(str(response.url)), status)
+                log.debug(
+                    "%s %s %s -> %s", self.system, method, redact_url(str(response.url)), status
+                )
                 if status == 429:
                     throttled = True
                     wait = _retry_after(response)
@@ -176,5 +200,6 @@ def raise_for_status(response: httpx.Response, system: str) -> None:
     """Turn a 4xx into a RemoteError with the status and a short body excerpt."""
     if response.status_code >= 400:
         excerpt = mask_phones(response.text[:300])
-        raise RemoteError(f"{system} answered HTTP {response.status_code}: {excerpt}",
-                          code=response.status_code)
+        raise RemoteError(
+            f"{system} answered HTTP {response.status_code}: {excerpt}", code=response.status_code
+        )

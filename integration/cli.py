@@ -107,6 +107,23 @@ def _cmd_dedupe(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve_callbacks(args: argparse.Namespace) -> int:
+    from integration.callbacks import serve_wecom_callbacks
+
+    hub = _hub(args)
+    _require_schema(hub)
+    server = serve_wecom_callbacks(hub, args.source, args.host, args.port)
+    print(
+        f"listening for {args.source} change callbacks on http://{args.host}:{server.server_port}/",
+        flush=True,
+    )
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
+
+
 def _artifacts(hub) -> Path:  # type: ignore[no-untyped-def]
     return hub.settings.resolve_path(hub.settings.hub.artifacts_dir)
 
@@ -257,6 +274,16 @@ def _parser() -> argparse.ArgumentParser:
 
     replay = add("replay", _cmd_replay, "Make a sink's dead letters eligible to be pushed again.")
     replay.add_argument("sink", help="a sink name from chub.yaml")
+
+    cb = add(
+        "serve-callbacks",
+        _cmd_serve_callbacks,
+        "Serve the WeCom change-callback URL: each "
+        "add/edit/delete event refreshes just that contact in the hub.",
+    )
+    cb.add_argument("source", help="a wecom source name from chub.yaml")
+    cb.add_argument("--host", default="127.0.0.1")
+    cb.add_argument("--port", type=int, default=8790)
 
     qual = sub.add_parser(
         "quality", help="Data quality reports.", description="Data quality reports."

@@ -89,7 +89,10 @@ class FakeServer:
         handler = _make_handler(self)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        # serve_forever checks for shutdown every poll_interval: keep stop() quick
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -128,7 +131,9 @@ class FakeServer:
     def handle_fault(self, kind: FaultKind, request: Request) -> Response | None:
         """Answer a generic fault; fakes override for throttle/token/duplicate faults."""
         if kind == "http_500":
-            return Response(500, b"<html>Internal Server Error</html>", {"Content-Type": "text/html"})
+            return Response(
+                500, b"<html>Internal Server Error</html>", {"Content-Type": "text/html"}
+            )
         if kind == "timeout":
             time.sleep(self.timeout_hold)
             return Response(500, b"late")
@@ -140,6 +145,9 @@ class FakeServer:
 def _make_handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # headers and body go out in two sends: with Nagle on, every keep-alive response
+        # waits ~40 ms for a delayed ACK
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
             pass
@@ -164,7 +172,9 @@ def _make_handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
                     response = Response(500, f"fake error: {exc!r}".encode())
             payload = response.body
             if not isinstance(payload, bytes):
-                payload = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+                payload = (
+                    payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+                )
             try:
                 self.send_response(response.status)
                 for key, value in response.headers.items():

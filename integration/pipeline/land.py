@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -15,7 +16,7 @@ from connectors.contract import Page, RawRecord, Source
 from integration.store import SourceRecord, SyncState, session_scope
 from integration.store.models import utcnow
 
-__all__ = ["LandingReport", "land_page", "payload_hash", "sync_source"]
+__all__ = ["LandingReport", "land_page", "land_records", "payload_hash", "sync_source"]
 
 #: how many old hashes a record remembers
 _HASH_HISTORY = 20
@@ -50,8 +51,28 @@ class LandingReport:
 
 def land_page(engine: Engine, source: str, stream: str, page: Page, report: LandingReport) -> None:
     """Store one page and the cursor after it in one transaction."""
+    _land(engine, source, stream, page.records, report, cursor=page.cursor, move_cursor=True)
+
+
+def land_records(
+    engine: Engine, source: str, stream: str, records: Sequence[RawRecord], report: LandingReport
+) -> None:
+    """Store records fetched outside paging (a change callback's refresh); the cursor stays."""
+    _land(engine, source, stream, records, report, cursor=None, move_cursor=False)
+
+
+def _land(
+    engine: Engine,
+    source: str,
+    stream: str,
+    records: Sequence[RawRecord],
+    report: LandingReport,
+    *,
+    cursor: str | None,
+    move_cursor: bool,
+) -> None:
     # the same key twice in one page (a source that repeats itself): the last one wins
-    latest: dict[str, RawRecord] = {r.key: r for r in page.records}
+    latest: dict[str, RawRecord] = {r.key: r for r in records}
     now = utcnow()
     with session_scope(engine) as session:
         existing: dict[str, SourceRecord] = {}
@@ -107,17 +128,49 @@ def land_page(engine: Engine, source: str, stream: str, page: Page, report: Land
             row.raw_text = record.raw_text
             row.problem = record.problem
             row.changed_at = now
-        state = session.get(SyncState, (source, stream))
-        if state is None:
-            state = SyncState(source=source, stream=stream, pages=0, records=0)
-            session.add(state)
-        state.cursor = page.cursor
-        state.pages += 1
-        state.records += len(latest)
-        state.updated_at = now
-        state.last_error = None
-    report.pages += 1
+        if move_cursor:
+            state = session.get(SyncState, (source, stream))
+            if state is None:
+                state = SyncState(source=source, stream=stream, pages=0, records=0)
+                session.add(state)
+            state.cursor = cursor
+            state.pages += 1
+            state.records += len(latest)
+            state.updated_at = now
+            state.last_error = None
+    report.pages += move_cursor
     report.streams[stream] = report.streams.get(stream, 0) + len(latest)
+
+
+def tombstone_unseen(engine: Engine, source: str, stream: str, since: datetime) -> int:
+    """After a complete scan: records it did not return are gone upstream. Keep them, marked."""
+    now = utcnow()
+    with session_scope(engine) as session:
+        gone = list(
+            session.scalars(
+                select(SourceRecord).where(
+                    SourceRecord.source == source,
+                    SourceRecord.stream == stream,
+                    SourceRecord.last_seen < since,
+                    SourceRecord.deleted.is_(False),
+                )
+            )
+        )
+        for row in gone:
+            tomb = RawRecord(
+                row.source_key,
+                row.payload,
+                deleted=True,
+                problem=row.problem,
+                raw_text=row.raw_text,
+            )
+            digest = payload_hash(tomb)
+            row.hash_history = [
+                *list(row.hash_history or [])[-(_HASH_HISTORY - 1) :],
+                [digest, now.isoformat()],
+            ]
+            row.payload_hash, row.deleted, row.changed_at = digest, True, now
+    return len(gone)
 
 
 def read_cursor(engine: Engine, source: str, stream: str) -> str | None:
@@ -148,9 +201,12 @@ def sync_source(
     started = time.monotonic()
     for stream in source.streams:
         cursor = None if full else read_cursor(engine, name, stream)
+        pull_started = utcnow()
         try:
             for page in source.pull(stream, cursor):
                 land_page(engine, name, stream, page, report)
+                if page.scan_complete:
+                    report.deleted += tombstone_unseen(engine, name, stream, pull_started)
                 if progress:
                     progress(f"{name}/{stream}: {report.streams.get(stream, 0)} records")
         except Exception as exc:

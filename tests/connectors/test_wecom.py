@@ -13,12 +13,13 @@ import pytest
 from connectors.contract import (
     AuthError,
     ConnectorConfigError,
+    OutboundRecord,
     RawRecord,
     ThrottledError,
     TransientError,
 )
 from connectors.fakes.wecom import FakeWeCom, records_from_demo
-from connectors.wecom import Settings, WeComSource, build_source
+from connectors.wecom import Settings, WeComSource, build_sink, build_source
 from connectors.wecom.client import WeComClient, WeComError
 
 SECRET = "s3cr3t-corp-secret"
@@ -444,6 +445,32 @@ def test_fetch_contact_of_a_gone_contact_is_a_delete(fake: FakeWeCom) -> None:
 # ---------------------------------------------------------------- logs
 
 
+def test_registry_builds_the_source(fake: FakeWeCom) -> None:
+    from connectors import registry
+
+    source = registry.build_source("wecom", fake.settings())
+    assert isinstance(source, WeComSource) and source.streams == {"contacts": "customer"}
+    assert registry.build_sink("wecom", fake.settings()).batch_size == 50
+    with pytest.raises(ValueError):
+        Settings(**fake.settings(callback_aes_key="too-short"))
+
+
+def test_fake_rate_limit_throttles_for_real(fake: FakeWeCom) -> None:
+    recorded: list[float] = []
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:  # waiting out the block moves the fake's clock
+        recorded.append(seconds)
+        now[0] += seconds
+
+    fake.rate_per_minute = 2
+    fake.clock = lambda: now[0]
+    source = build_source(Settings(**fake.settings()), sleep=sleep)
+    for _ in range(3):
+        source.client.call("GET", "externalcontact/get_follow_user_list")
+    assert recorded == [60.0]
+
+
 def test_logs_carry_no_secret_token_or_phone(
     fake: FakeWeCom, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -453,7 +480,12 @@ def test_logs_carry_no_secret_token_or_phone(
     source = source_for(fake)
     pull_all(source)
     source.fetch_contact("wmA")
+    sink = build_sink(Settings(**fake.settings()), sleep=lambda s: None)
+    fields = {"wecom_external_userid": "wmA", "owner": "lisi", "mobile": "13800138000"}
+    fake.inject_errcode(6000, path="remark")
+    assert sink.push([OutboundRecord("G1", fields)])[0].ok
     text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "HTTP Request" in text  # httpx logs every URL itself; our filter redacts it
     assert "gettoken" in text and "corpsecret=***" in text  # the URLs were logged, redacted
     assert SECRET not in text
     for token in fake._tokens:

@@ -10,7 +10,7 @@ import pytest
 
 from connectors.contract import OutboundRecord
 from connectors.fakes.wecom import FakeWeCom
-from connectors.wecom import Settings, WeComSink, build_sink
+from connectors.wecom import Settings, WeComSink, build_sink, build_source
 from connectors.wecom.mapping import merge_description
 
 
@@ -91,21 +91,38 @@ def test_changed_stage_swaps_our_tag_and_keeps_the_members_tags(fake: FakeWeCom)
     assert writes(fake)[0] == 1  # the remark did not change the second time
 
 
-def test_records_without_ids_or_relation_fail_for_good(fake: FakeWeCom) -> None:
+def test_records_without_ids_or_a_live_contact_fail_for_good(fake: FakeWeCom) -> None:
     results = sink_for(fake).push(
         [
             OutboundRecord("G1", {"owner": "zhangsan"}),
             OutboundRecord("G2", {"wecom_external_userid": "wmA"}),
-            golden("G3", owner="lisi"),  # lisi does not follow wmA
             golden("G4", wecom_external_userid="wmGONE"),
             golden("G5", wecom_external_userid="wmB", owner="lisi"),
         ]
     )
-    assert [r.golden_id for r in results] == ["G1", "G2", "G3", "G4", "G5"]
-    assert [r.ok for r in results] == [False, False, False, False, True]
+    assert [r.golden_id for r in results] == ["G1", "G2", "G4", "G5"]
+    assert [r.ok for r in results] == [False, False, False, True]
     assert not any(r.retryable for r in results)
-    assert "owner" in (results[0].error or "") and "lisi" in (results[2].error or "")
-    assert "no longer exists" in (results[3].error or "")
+    assert "owner" in (results[0].error or "") and "owner" in (results[1].error or "")
+    assert "no longer exist" in (results[2].error or "")
+
+
+def test_owner_from_another_silo_writes_under_the_earliest_follower(fake: FakeWeCom) -> None:
+    (result,) = sink_for(fake).push([golden(owner="erp-seller-17")])
+    assert result.ok
+    assert fake.writes("remark")[0]["userid"] == "zhangsan"
+
+
+def test_every_wecom_member_of_the_golden_record_is_written(fake: FakeWeCom) -> None:
+    record = OutboundRecord(
+        "G7",
+        {"wecom_external_userid": "wmA", "owner": "zhangsan", "mobile": "13900001111"},
+        source_keys=("wmA", "wmB", "wmGONE"),  # wmGONE was deleted in WeCom meanwhile
+    )
+    (result,) = sink_for(fake).push([record])
+    assert result.ok and result.target_id == "wmA"
+    assert fake.follow("wmB", "lisi")["description"] == "golden:G7"
+    assert fake.follow("wmA", "zhangsan")["remark_mobiles"] == ["13900001111"]
 
 
 def test_transient_failure_is_retryable(fake: FakeWeCom) -> None:
@@ -176,3 +193,15 @@ def test_fake_validates_remark_and_mark_tag(fake: FakeWeCom) -> None:
     assert post("remark", {"userid": "wangwu", "external_userid": "wmA", "remark": "x"}) == 84061
     assert post("add_corp_tag", {"group_id": "g-own", "tag": [{"name": "VIP"}]}) == 40071
     assert post("add_corp_tag", {"group_id": "g-own", "tag": [{"name": "x" * 31}]}) == 40058
+
+
+def test_our_own_tags_do_not_flow_back_as_customer_tags(fake: FakeWeCom) -> None:
+    sink_for(fake).push([golden(lifecycle_stage="repeat", value_tier="A")])
+    source = build_source(Settings(**fake.settings()), sleep=lambda s: None)
+    for record in (
+        *[r for p in source.pull("contacts", None) for r in p.records],
+        source.fetch_contact("wmA"),
+    ):
+        if record.key == "wmA":
+            customer = source.map_record("contacts", record.payload or {}).customer or {}
+            assert customer["tags"] == ["VIP"]
