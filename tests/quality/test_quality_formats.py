@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -169,3 +170,17 @@ def test_past_datetime() -> None:
     assert not is_past_datetime("1850-01-01")
     assert not is_past_datetime("yesterday")
     assert not is_past_datetime("2024-13-01")
+
+
+def test_uscc_checksum_catches_every_single_substitution() -> None:
+    rng = random.Random(32100)
+    for _ in range(200):
+        body = rng.choice("159NY") + rng.choice("123") + "".join(rng.choices("0123456789", k=6))
+        body += "".join(rng.choices(USCC_ALPHABET, k=9))
+        code = body + uscc_check_char(body)
+        assert is_uscc(code)
+        pos = rng.randrange(18)
+        if 2 <= pos < 8:
+            continue  # keep the division code numeric, so only the checksum can fail
+        other = rng.choice([c for c in USCC_ALPHABET if c != code[pos]])
+        assert not is_uscc(code[:pos] + other + code[pos + 1 :])

@@ -49,6 +49,7 @@ def test_build_suite_has_one_expectation_per_rule() -> None:
     assert "expect_column_values_to_match_chub_format" in types
     assert "expect_column_values_to_be_in_set" in types
     assert "expect_column_values_to_be_unique" in types
+    assert "expect_column_pair_values_to_be_chub_region" in types
     assert {e.meta["chub_rule"] for e in suite.expectations} >= {"format:uscc", "unique:source_key"}
     golden = build_suite(RULES, "golden")
     assert any(e.meta["chub_rule"] == "unique:golden_id" for e in golden.expectations)
@@ -69,6 +70,7 @@ def test_validate_bad_batch_reports_masked_unexpected() -> None:
     rows[3].update(mobile=None, email=None)
     rows[4]["name"] = ""
     rows[5]["source_key"] = "k6"
+    rows[7]["city"] = "南宁"  # a city, but of 广西, not 福建
     result = validate_batch(rows, RULES, "erp")
     assert not result.success
     by_rule = {u["rule"]: u for u in result.unexpected}
@@ -78,8 +80,9 @@ def test_validate_bad_batch_reports_masked_unexpected() -> None:
     assert by_rule["required_any:mobile|email|wecom_external_userid"]["unexpected_count"] == 1
     assert by_rule["required:name"]["unexpected_count"] == 1
     assert by_rule["unique:source_key"]["unexpected_count"] == 2
-    assert result.failed_rows == (1, 2, 3, 4, 5, 6)
-    assert result.failure_rate == pytest.approx(0.6)
+    assert by_rule["region:city"]["unexpected_count"] == 1
+    assert result.failed_rows == (1, 2, 3, 4, 5, 6, 7)
+    assert result.failure_rate == pytest.approx(0.7)
     assert result.blocks  # 60 % > 20 %
     text = json.dumps(result.to_dict(), ensure_ascii=False)
     assert "138001380001" not in text and "91350100M000100Y44" not in text
@@ -117,14 +120,18 @@ def test_result_roundtrip() -> None:
 
 def test_data_docs_built(tmp_path: Path) -> None:
     good = validate_batch(batch(5), RULES, "erp")
-    bad = validate_batch(batch(5, mobile="12345"), RULES, "golden")
+    bad = validate_batch(batch(5, mobile="19876543210123"), RULES, "golden")
     index = build_data_docs([good, bad.to_dict()], tmp_path / "docs")
     assert index.name == "index.html" and index.is_file()
     assert tmp_path in index.parents
     site = index.parent
     html = "\n".join(p.read_text(encoding="utf-8") for p in site.rglob("*.html"))
     assert "chub.erp" in html and "chub.golden" in html
-    assert "12345" not in "".join(p.read_text(encoding="utf-8") for p in site.rglob("*.json"))
+    assert "198*******0123" in html
+    stored = "".join(p.read_text(encoding="utf-8") for p in tmp_path.rglob("*.json"))
+    assert "19876543210123" not in html + stored
+    with pytest.raises(ValueError, match="result 0"):
+        build_data_docs([{"suite_name": "x"}], tmp_path / "docs")
     # again, with an earlier site present
     assert build_data_docs([good], tmp_path / "docs") == index
 

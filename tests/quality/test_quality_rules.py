@@ -112,3 +112,24 @@ def test_config_errors_name_the_key(cfg: dict, key: str) -> None:
 def test_not_a_mapping() -> None:
     with pytest.raises(QualityConfigError, match="must be a mapping"):
         rules_from_config(["nope"])  # type: ignore[arg-type]
+
+
+def test_scope_level_unique_and_allowed() -> None:
+    rules = rules_from_config(
+        {
+            "sources": {
+                "erp": {"unique": ["source_key", "uscc"], "allowed": {"customer_type": ["company"]}}
+            },
+            "unique": {"golden": ["golden_id", "wechat_unionid"]},
+            "region": False,
+        }
+    )
+    erp = rules.for_scope("erp")
+    assert {r.field for r in erp.of(Unique)} == {"source_key", "uscc"}
+    assert Allowed("customer_type", ("company",)) in erp.rules
+    assert {r.field for r in rules.for_scope("golden").of(Unique)} == {
+        "golden_id",
+        "wechat_unionid",
+    }
+    assert {r.field for r in rules.for_scope("crm").of(Unique)} == {"source_key"}
+    assert not any(r.rule == "region" for r in erp.rules)
