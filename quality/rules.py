@@ -14,9 +14,10 @@ set to ``null`` under ``formats``/``allowed``/``completeness`` switches that rul
         erp:                        # merged over "default", key by key
           required: [name, company_name]
           formats: {uscc: uscc}     # merged over the global formats for this scope only
-      golden:                       # golden records; blocking => failing rows not published
-        required: [name]
+      golden:                       # golden records; failing rows are never published,
+        required: [name]            # and above max_failure_rate nothing is published
         required_any: [[mobile, email, wecom_external_userid]]
+        max_failure_rate: 0.05
       formats:  {mobile: cn_mobile, phones: cn_phone, email: email, uscc: uscc,
                  province: cn_province, city: cn_city, source_updated_at: past_datetime}
       allowed:  {customer_type: [person, company]}
@@ -54,7 +55,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
         "required": ["name"],
         "required_any": [CONTACT_FIELDS],
         "completeness": {},
-        "max_failure_rate": None,
+        "max_failure_rate": 0.05,
         "blocking": True,
     },
     "formats": {

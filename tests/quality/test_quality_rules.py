@@ -66,7 +66,11 @@ def test_blocks_only_above_threshold() -> None:
     erp = default_rules().for_scope("erp")
     assert not erp.blocks(0.2)
     assert erp.blocks(0.21)
-    assert not default_rules().for_scope("golden").blocks(1.0)  # golden blocks row by row
+    # golden: failing records are held back one by one; the whole publication stops only
+    # when more than 5 % fail, which means something upstream broke
+    golden = default_rules().for_scope("golden")
+    assert not golden.blocks(0.05)
+    assert golden.blocks(0.06)
 
 
 @pytest.mark.parametrize(
