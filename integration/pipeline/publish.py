@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import CursorResult, Engine, select, update
 
 from connectors.contract import OutboundRecord, PushResult, Sink
 from integration.store import GoldenCustomer, GoldenMember, Outbound, session_scope
@@ -172,4 +172,4 @@ def replay_dead_letters(engine: Engine, sink_name: str) -> int:
             .where(Outbound.sink == sink_name, Outbound.status == "dead")
             .values(status="failed", attempts=0, last_hash=None)
         )
-        return int(result.rowcount or 0)
+        return int(cast(CursorResult[Any], result).rowcount or 0)

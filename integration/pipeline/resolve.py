@@ -64,6 +64,10 @@ class ResolveReport:
         }
 
 
+def _pair_key(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
+
+
 def _constraints(
     session: Any, refs: dict[int, str]
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -74,7 +78,7 @@ def _constraints(
             continue
         left, right = refs.get(d.left_id), refs.get(d.right_id)
         if left and right:
-            latest[tuple(sorted((left, right)))] = d.action  # type: ignore[index]
+            latest[_pair_key(left, right)] = d.action
     must = [pair for pair, action in latest.items() if action == "merge"]
     cannot = [pair for pair, action in latest.items() if action in ("apart", "split")]
     return must, cannot
@@ -114,7 +118,7 @@ def resolve_customers(
     report.clusters = len(sizes)
     report.multi_member_clusters = sum(1 for n in sizes.values() if n > 1)
     report.changes = [str(c) for c in result.changes]
-    decided = {pair: ("merged" if pair in set(must) else "kept_apart") for pair in [*must, *cannot]}
+    decided = {pair: "merged" for pair in must} | {pair: "kept_apart" for pair in cannot}
     now = utcnow()
     with session_scope(engine) as session:
         kept_rows = set(refs)
@@ -144,8 +148,7 @@ def resolve_customers(
         for pair in result.pairs:
             if pair.decision == "apart":
                 continue
-            key = tuple(sorted((pair.id_l, pair.id_r)))
-            status = decided.get(key) or ("auto" if pair.decision == "merge" else "pending")  # type: ignore[arg-type]
+            status = decided.get(_pair_key(pair.id_l, pair.id_r)) or ("auto" if pair.decision == "merge" else "pending")
             report.auto_merged_pairs += status == "auto"
             report.review_pairs += status == "pending"
             left, right = sorted((by_ref[pair.id_l], by_ref[pair.id_r]))

@@ -129,6 +129,8 @@ def _map(source: Source, record: SourceRecord) -> tuple[Mapped | None, str | Non
         return source.map_record(record.stream, record.payload), None
     except (ValueError, KeyError, TypeError) as exc:
         return None, f"cannot map record: {exc}"
+    except Exception as exc:  # a payload shape the connector never met must not stop the run
+        return None, f"cannot map record ({type(exc).__name__}): {exc}"
 
 
 def _row_verdict(
