@@ -96,9 +96,9 @@ def _retry_after(response: httpx.Response) -> float | None:
 class HttpClient:
     """A small wrapper over ``httpx.Client`` with the retry rules above.
 
-    ``throttle_hook`` looks at a 2xx response and returns a wait in seconds when the body
-    carries the system's own throttle signal, else None. ``sleep`` is injectable so tests
-    never depend on real time.
+    ``throttle_hook`` looks at a 2xx-4xx response (and a 429 without Retry-After) and
+    returns a wait in seconds when it carries the system's own throttle signal, else None.
+    ``sleep`` is injectable so tests never depend on real time.
     """
 
     def __init__(
@@ -138,7 +138,7 @@ class HttpClient:
         """Send a request, retrying what is worth retrying; return the final 2xx/4xx response.
 
         Raises TransientError / ThrottledError when the retry budget runs out, AuthError on
-        401/403 that is not a throttle.
+        401. Other 4xx answers are returned for the connector to read its system's envelope.
         """
         last_problem = "no attempt made"
         throttled = False
@@ -157,6 +157,9 @@ class HttpClient:
                 if status == 429:
                     throttled = True
                     wait = _retry_after(response)
+                    if wait is None and self._throttle_hook is not None:
+                        # some systems say how long to wait in the body (HubSpot policyName)
+                        wait = self._throttle_hook(response)
                     last_problem = f"{self.system} throttled us (HTTP 429)"
                 elif status >= 500:
                     throttled = False

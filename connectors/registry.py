@@ -28,6 +28,7 @@ SOURCE_TYPES: dict[str, str] = {
 }
 SINK_TYPES: dict[str, str] = {
     "salesforce": "connectors.salesforce",
+    "hubspot": "connectors.hubspot",
     "wecom": "connectors.wecom",
     "kingdee": "connectors.kingdee",
     "tryton": "connectors.tryton",

@@ -125,9 +125,6 @@ class FakeWeCom(FakeServer):
                 }
             )
 
-    def __enter__(self) -> FakeWeCom:
-        return self.start()
-
     # ------------------------------------------------------------------ seeding / knobs
     def add_contact(
         self, external_contact: Mapping[str, Any], follow_info: Mapping[str, Any]

@@ -290,3 +290,15 @@ def test_duplicate_page_lands_same_keys_and_cursor_still_advances(fake: FakeCall
     keys = [r.key for r in first.records] + [r.key for p in rest for r in p.records]
     assert set(keys) == {r.key for r in clean} and len(keys) > len(clean)
     assert rest[-1].cursor == clean_cursor
+
+
+def test_logs_hide_token_and_phone_numbers(
+    fake: FakeCallCenter, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    fake.inject("throttle")
+    fake.inject("malformed_json")
+    pull_all(make_source(fake), "calls")
+    text = caplog.text
+    assert "retry" in text and fake.api_token not in text
+    assert "138-0013-8000" not in text and "13800138000" not in text
