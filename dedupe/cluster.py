@@ -1,0 +1,192 @@
+"""Clustering that a single bad edge cannot chain together.
+
+Connected components of the auto-merge edges are only *candidates*. Inside each one we
+run constrained average-linkage: two clusters join only if (a) at least one cross pair
+is an auto-merge edge (or must-link) and (b) the mean match probability over *all*
+their cross pairs reaches `cohesion` (every pair of a small component is scored, so a
+pair no blocking pass proposed still counts). Two groups of five records of two
+people joined by one wrong edge have a cross mean near 1/25 and stay apart. Cannot-link
+pairs forbid any join that would put them together; must-link pairs start together.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+__all__ = ["components", "cluster_records"]
+
+Scorer = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
+def _intra_pairs(comp: np.ndarray, comp_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All record pairs inside the given components (vectorised per component size)."""
+    order = np.argsort(comp, kind="stable")
+    sorted_comp = comp[order]
+    lefts, rights = [], []
+    sizes = np.bincount(comp)
+    for size in np.unique(sizes[comp_ids]):
+        chosen = comp_ids[sizes[comp_ids] == size]
+        starts = np.searchsorted(sorted_comp, chosen)
+        members = order[starts[:, None] + np.arange(size)[None, :]]
+        iu, ju = np.triu_indices(size, 1)
+        lefts.append(members[:, iu].ravel())
+        rights.append(members[:, ju].ravel())
+    if not lefts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(lefts), np.concatenate(rights)
+
+
+def cluster_records(
+    n: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    prob: np.ndarray,
+    evidence: np.ndarray,
+    *,
+    upper: float,
+    cohesion: float,
+    scorer: Scorer,
+    max_dense: int,
+    must: list[tuple[int, int]],
+    cannot: list[tuple[int, int]],
+) -> np.ndarray:
+    """Label per record (the smallest record index of its cluster).
+
+    `prob` is each candidate's match probability: it decides the auto-merge edges.
+    `evidence` (and `scorer` for pairs that were not candidates) is the probability at
+    even prior odds, used for cohesion: once two clusters are linked by an auto-merge
+    edge the question is no longer "do two random records match" but "does every cross
+    pair agree", and a pair with nothing to compare counts as neutral (0.5).
+    """
+    strong = prob >= upper
+    ml = np.asarray(must, dtype=np.int64).reshape(-1, 2)
+    comp = components(n, np.r_[left[strong], ml[:, 0]], np.r_[right[strong], ml[:, 1]])
+    sizes = np.bincount(comp, minlength=n)
+    dense_ids = np.flatnonzero((sizes >= 2) & (sizes <= max_dense))
+    dl, dr = _intra_pairs(comp, dense_ids)
+    dp = scorer(dl, dr) if len(dl) else np.zeros(0)
+    # huge components (a shared switchboard number...) fall back on the scored edges only
+    big = sizes[comp[left]] > max_dense
+    el = np.r_[dl, left[big]]
+    er = np.r_[dr, right[big]]
+    ep = np.r_[dp, evidence[big]]
+    # which cross pairs are auto-merge edges comes from the candidates' posterior
+    strong_codes = left[strong] * n + right[strong]
+    es = np.isin(el * n + er, strong_codes)
+    # fast path: a small component whose every pair reaches cohesion and that holds no
+    # cannot-link is one cluster whatever the merge order (most components are)
+    lowest = np.full(len(sizes), np.inf)
+    np.minimum.at(lowest, comp[dl], dp)
+    cl = np.asarray(cannot, dtype=np.int64).reshape(-1, 2)
+    troubled = np.zeros(len(sizes), dtype=bool)
+    troubled[comp[cl[:, 0]][comp[cl[:, 0]] == comp[cl[:, 1]]]] = True
+    easy = (sizes <= max_dense) & (lowest >= cohesion) & ~troubled
+    hard = ~easy[comp[el]]
+    labels = _average_linkage(
+        n, comp, sizes, max_dense, el[hard], er[hard], ep[hard], es[hard], cohesion, ml, cannot
+    )
+    first = np.full(len(sizes), n, dtype=np.int64)
+    np.minimum.at(first, comp, np.arange(n))
+    in_easy = easy[comp]
+    labels[in_easy] = first[comp[in_easy]]
+    return labels
+
+
+def _average_linkage(
+    n: int,
+    comp: np.ndarray,
+    sizes: np.ndarray,
+    max_dense: int,
+    el: np.ndarray,
+    er: np.ndarray,
+    ep: np.ndarray,
+    es: np.ndarray,
+    cohesion: float,
+    must: np.ndarray,
+    cannot: list[tuple[int, int]],
+) -> np.ndarray:
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in must.tolist():
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    size = {i: 1 for i in range(n)}
+    for i in range(n):
+        r = find(i)
+        if r != i:
+            size[r] += 1
+    # cluster-pair statistics: [sum of p, scored pairs, has strong edge, forbidden]
+    link: dict[int, dict[int, list]] = {}
+
+    def stat(a: int, b: int) -> list:
+        return link.setdefault(a, {}).setdefault(b, [0.0, 0, False, False])
+
+    for a, b, p, s in zip(el.tolist(), er.tolist(), ep.tolist(), es.tolist(), strict=True):
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            continue
+        for x, y in ((ra, rb), (rb, ra)):
+            st = stat(x, y)
+            st[0] += p
+            st[1] += 1
+            st[2] = st[2] or s
+    for a, b in cannot:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            stat(ra, rb)[3] = True
+            stat(rb, ra)[3] = True
+    dense = {int(c) for c in np.flatnonzero(sizes <= max_dense)}
+
+    def linkage(a: int, b: int) -> float:
+        st = link[a][b]
+        if st[3] or not st[2]:
+            return -1.0
+        denom = size[a] * size[b] if int(comp[a]) in dense else max(st[1], 1)
+        return round(st[0] / denom, 9)
+
+    heap = [(-linkage(a, b), a, b) for a in link for b in link[a] if a < b]
+    heap = [h for h in heap if -h[0] >= cohesion]
+    heapq.heapify(heap)
+    while heap:
+        neg, a, b = heapq.heappop(heap)
+        if find(a) != a or find(b) != b or b not in link.get(a, {}):
+            continue
+        if -neg != linkage(a, b):
+            continue  # stale entry
+        keep, gone = min(a, b), max(a, b)
+        parent[gone] = keep
+        size[keep] += size.pop(gone)
+        link[keep].pop(gone, None)
+        for other, st in link.pop(gone, {}).items():
+            if other == keep:
+                continue
+            mine = stat(keep, other)
+            mine[0] += st[0]
+            mine[1] += st[1]
+            mine[2] = mine[2] or st[2]
+            mine[3] = mine[3] or st[3]
+            link[other].pop(gone, None)
+            link[other][keep] = list(mine)
+        for other in list(link[keep]):
+            link[other][keep] = link[keep][other]
+            lk = linkage(keep, other)
+            if lk >= cohesion:
+                heapq.heappush(heap, (-lk, min(keep, other), max(keep, other)))
+    return np.fromiter((find(i) for i in range(n)), dtype=np.int64, count=n)

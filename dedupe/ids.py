@@ -1,0 +1,110 @@
+"""Stable cluster ids across runs.
+
+Rules (issue 4): same data -> same ids; new records join existing ids; a split keeps
+the id on the larger part; a merge keeps the older id; every change is recorded.
+Fresh ids derive from the smallest member id, so they do not depend on input order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+__all__ = ["ClusterChange", "assign_ids", "fresh_id"]
+
+
+@dataclass(frozen=True)
+class ClusterChange:
+    kind: str  # created | joined | merged | split | left
+    cluster_id: str
+    records: tuple[str, ...]
+    other_ids: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        recs = ", ".join(self.records[:5]) + (" ..." if len(self.records) > 5 else "")
+        if self.kind == "created":
+            return f"cluster {self.cluster_id} created with {recs}"
+        if self.kind == "joined":
+            return f"{recs} joined cluster {self.cluster_id}"
+        if self.kind == "merged":
+            return (
+                f"clusters {', '.join(self.other_ids)} merged into older cluster {self.cluster_id}"
+            )
+        if self.kind == "split":
+            return (
+                f"{recs} split off cluster {self.other_ids[0]} into new cluster {self.cluster_id}"
+            )
+        return f"{recs} left cluster {self.cluster_id}"
+
+
+def fresh_id(min_member: str, taken: set[str]) -> str:
+    salt = 0
+    while True:
+        raw = min_member if salt == 0 else f"{min_member}#{salt}"
+        cid = "C" + hashlib.sha1(raw.encode("utf-8")).hexdigest()[:12]
+        if cid not in taken:
+            return cid
+        salt += 1
+
+
+def assign_ids(
+    groups: Iterable[list[str]],
+    previous: Mapping[str, str] | None,
+    cluster_age: Mapping[str, int] | None = None,
+    taken: set[str] | None = None,
+) -> tuple[dict[str, str], list[ClusterChange]]:
+    """groups: member record ids of each new cluster. Returns record -> id, changes."""
+    prev = previous or {}
+    clusters = sorted((sorted(g) for g in groups), key=lambda g: g[0])
+    old_members: dict[str, list[str]] = defaultdict(list)
+    for rid, cid in prev.items():
+        old_members[cid].append(rid)
+
+    def age_key(cid: str) -> tuple:
+        # "older": explicit age if given (smaller = older), else the smallest member id
+        members = old_members.get(cid) or [cid]
+        return (cluster_age.get(cid, 1 << 62) if cluster_age else 0, min(members), cid)
+
+    # each old id prefers the new cluster holding most of its old members (the larger
+    # part of a split); ties go to the part with the smallest member id
+    overlap: dict[str, Counter[int]] = defaultdict(Counter)
+    for k, members in enumerate(clusters):
+        for rid in members:
+            if rid in prev:
+                overlap[prev[rid]][k] += 1
+    claims: dict[int, list[str]] = defaultdict(list)
+    for cid, cnt in overlap.items():
+        best = max(cnt.items(), key=lambda kv: (kv[1], -kv[0]))[0]
+        claims[best].append(cid)
+    used = set(prev.values()) | (taken or set())
+    mapping: dict[str, str] = {}
+    changes: list[ClusterChange] = []
+    assigned_old: set[str] = set()
+    for k, members in enumerate(clusters):
+        if claims.get(k):
+            cid = min(claims[k], key=age_key)  # a merge keeps the older id
+            assigned_old.add(cid)
+            absorbed = tuple(sorted(c for c in claims[k] if c != cid))
+            if absorbed:
+                changes.append(ClusterChange("merged", cid, tuple(members), absorbed))
+        else:
+            cid = fresh_id(members[0], used)
+            used.add(cid)
+            olds = sorted({prev[r] for r in members if r in prev})
+            if olds:
+                changes.append(ClusterChange("split", cid, tuple(members), tuple(olds)))
+            elif prev or len(members) > 1:
+                changes.append(ClusterChange("created", cid, tuple(members)))
+        newcomers = tuple(r for r in members if r in prev and prev[r] != cid)
+        if claims.get(k):
+            joined = tuple(r for r in members if r not in prev)
+            if joined and prev:
+                changes.append(ClusterChange("joined", cid, joined))
+            moved = tuple(r for r in newcomers if prev[r] not in claims[k])
+            if moved:
+                changes.append(ClusterChange("joined", cid, moved))
+        for rid in members:
+            mapping[rid] = cid
+    return mapping, changes

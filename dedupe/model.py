@@ -1,0 +1,242 @@
+"""Fellegi-Sunter scoring: m/u probabilities per field level, learned without labels.
+
+u (how often two *different* records land on a level) is measured directly: exact-match
+u from the value frequencies (sum of squared term frequencies), the other levels from a
+deterministic random sample of record pairs, which are almost all non-matches.
+m and the match prior are then fitted by EM on the candidate pairs with u held fixed
+(as Splink does), and admin decisions, when there are any, enter EM as pairs whose
+match posterior is clamped to 1 (merge) or 0 (keep apart).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dedupe.compare import LEVELS, compare_field
+from dedupe.prepare import Prepared
+from dedupe.spec import FieldType
+
+__all__ = ["Model", "comparison_matrix", "fit_model"]
+
+_PRIOR_STRENGTH = 30.0
+# m per level (different ... exact) before any data: what a true match usually shows.
+# Phones and e-mails disagree fairly often for one person (several numbers/addresses).
+_DEFAULT_M: dict[FieldType, np.ndarray] = {
+    t: np.asarray(v) / sum(v)
+    for t, v in {
+        FieldType.PERSON_NAME: (0.02, 0.03, 0.05, 0.10, 0.80),
+        FieldType.COMPANY_NAME: (0.03, 0.05, 0.12, 0.80),
+        FieldType.PHONE: (0.15, 0.03, 0.82),
+        FieldType.EMAIL: (0.15, 0.05, 0.80),
+        FieldType.ADDRESS: (0.10, 0.10, 0.15, 0.15, 0.50),
+        FieldType.TEXT: (0.10, 0.10, 0.20, 0.60),
+        FieldType.DATE: (0.03, 0.05, 0.92),
+        FieldType.POSTCODE: (0.05, 0.05, 0.90),
+        FieldType.IDENTIFIER: (0.05, 0.02, 0.93),
+        FieldType.CATEGORY: (0.05, 0.95),
+        FieldType.LOCALITY: (0.02, 0.03, 0.25, 0.70),
+    }.items()
+}
+# u per level before any data (chance agreement of two different customers); pseudo
+# pairs of this prior keep tiny inputs sane, a real sample soon outweighs it.
+_U_PSEUDO_PAIRS = 2000.0
+_DEFAULT_U: dict[FieldType, np.ndarray] = {
+    t: np.asarray(v) / sum(v)
+    for t, v in {
+        FieldType.PERSON_NAME: (0.97, 0.02, 0.006, 0.002, 0.002),
+        FieldType.COMPANY_NAME: (0.97, 0.02, 0.007, 0.003),
+        FieldType.PHONE: (0.9989, 0.001, 0.0001),
+        FieldType.EMAIL: (0.9989, 0.001, 0.0001),
+        FieldType.ADDRESS: (0.90, 0.08, 0.015, 0.004, 0.001),
+        FieldType.TEXT: (0.95, 0.04, 0.009, 0.001),
+        FieldType.DATE: (0.99, 0.007, 0.003),
+        FieldType.POSTCODE: (0.97, 0.02, 0.01),
+        FieldType.IDENTIFIER: (0.9999, 0.00009, 0.00001),
+        FieldType.CATEGORY: (0.8, 0.2),
+        FieldType.LOCALITY: (0.90, 0.06, 0.03, 0.01),
+    }.items()
+}
+_TF_CLAMP = 6.0  # bits: a rare value helps, but never outweighs a contradicting field
+
+
+@dataclass
+class Model:
+    """Learned parameters; freeze and reuse one to make incremental runs equal to full."""
+
+    types: dict[str, FieldType]
+    m: dict[str, np.ndarray]
+    u: dict[str, np.ndarray]
+    prior: float
+    tf: dict[str, dict[str, float]] = field(default_factory=dict)  # value -> frequency
+    tf_default: dict[str, float] = field(default_factory=dict)  # frequency of unseen values
+
+    def weights(self, name: str) -> np.ndarray:
+        return np.log2(self.m[name] / self.u[name])
+
+    @property
+    def base(self) -> float:
+        return float(np.log2(self.prior / (1.0 - self.prior)))
+
+    def tf_adjust(self, prep: Prepared, name: str) -> np.ndarray:
+        """Per record: bits added when this record's value matches exactly (a shared
+        王伟 means less than a rare name). Zero when the field has no TF table."""
+        fd = prep.fields[name]
+        table = self.tf.get(name)
+        if table is None:
+            return np.zeros(prep.n)
+        u_exact = self.u[name][-1]
+        default = self.tf_default[name]
+        freq = np.fromiter(
+            (table.get(v, default) for v in fd.first.tolist()), dtype=np.float64, count=prep.n
+        )
+        return np.clip(np.log2(u_exact / np.maximum(freq, 1e-12)), -_TF_CLAMP, _TF_CLAMP)
+
+
+def field_groups(prep: Prepared) -> list[np.ndarray]:
+    """Columns that measure one thing twice: all phones, all e-mails, and the locality
+    (address, postcode, categories such as province / city / district). Summing them
+    would count one fact several times: a household shares all of them. A category that
+    is not a place (a gender, a segment) is weak evidence, so grouping it costs little."""
+    groups: dict[str, list[int]] = {}
+    for k, fd in enumerate(prep.fields.values()):
+        key = {
+            FieldType.PHONE: "locality",
+            FieldType.EMAIL: "email",
+            FieldType.ADDRESS: "locality",
+            FieldType.POSTCODE: "locality",
+            FieldType.CATEGORY: "locality",
+            FieldType.LOCALITY: "locality",
+        }.get(fd.type)
+        if key:
+            groups.setdefault(key, []).append(k)
+    return [np.asarray(v) for v in groups.values() if len(v) > 1]
+
+
+def combine_groups(bits: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+    """In place: inside a group only the strongest agreement and the strongest
+    disagreement count; the other members' weights become 0 (shown so to the admin)."""
+    rows = np.arange(len(bits))
+    for cols in groups:
+        sub = bits[:, cols]
+        pos, neg = np.maximum(sub, 0.0), np.minimum(sub, 0.0)
+        new = np.zeros_like(sub)
+        ip, ineg = pos.argmax(axis=1), neg.argmin(axis=1)
+        new[rows, ip] += pos[rows, ip]
+        new[rows, ineg] += neg[rows, ineg]
+        bits[:, cols] = new
+    return bits
+
+
+def comparison_matrix(prep: Prepared, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    cols = [compare_field(fd, left, right) for fd in prep.fields.values()]
+    if not cols:
+        return np.zeros((len(left), 0), dtype=np.int8)
+    return np.stack(cols, axis=1)
+
+
+def _estimate_u(prep: Prepared, sample: int, seed: int) -> dict[str, np.ndarray]:
+    n = prep.n
+    rng = np.random.default_rng(seed)
+    if n * (n - 1) // 2 <= sample:
+        left, right = np.triu_indices(n, 1)
+    else:
+        left = rng.integers(0, n, size=sample)
+        right = rng.integers(0, n, size=sample)
+        keep = left != right
+        left, right = left[keep], right[keep]
+    mat = comparison_matrix(prep, left, right)
+    u: dict[str, np.ndarray] = {}
+    for k, (name, fd) in enumerate(prep.fields.items()):
+        nlev = len(LEVELS[fd.type])
+        col = mat[:, k]
+        counts = np.bincount(col[col >= 0], minlength=nlev).astype(np.float64)[:nlev]
+        u0 = _DEFAULT_U[fd.type]
+        probs = (counts + _U_PSEUDO_PAIRS * u0) / (counts.sum() + _U_PSEUDO_PAIRS)
+        # exact agreement by chance, from the value frequencies: far more precise than a
+        # sample for rare values such as phone numbers
+        c = np.fromiter(fd.counts.values(), dtype=np.float64)
+        total = c.sum()
+        exact = float(
+            ((c * (c - 1)).sum() + _U_PSEUDO_PAIRS * u0[-1])
+            / (total * (total - 1) + _U_PSEUDO_PAIRS)
+        )
+        exact = min(max(exact, 1e-12), 0.5)
+        rest = probs[:-1] / probs[:-1].sum() * (1.0 - exact)
+        u[name] = np.r_[rest, exact]
+    return u
+
+
+def _tf_tables(prep: Prepared) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    tables: dict[str, dict[str, float]] = {}
+    default: dict[str, float] = {}
+    for name, fd in prep.fields.items():
+        if fd.type is FieldType.IDENTIFIER:
+            continue  # identifiers are unique by design; a shared one is caught by u
+        # only repeated values are stored: a million unique phones would cost memory
+        tables[name] = {v: c / fd.total for v, c in fd.counts.items() if c > 1}
+        default[name] = 1.0 / fd.total
+    return tables, default
+
+
+def fit_model(
+    prep: Prepared,
+    levels: np.ndarray,
+    *,
+    labels: np.ndarray | None = None,
+    iterations: int = 40,
+    u_sample: int = 200_000,
+    seed: int = 42,
+    term_frequency: bool = True,
+) -> Model:
+    """EM over the unique comparison patterns of the candidate pairs.
+
+    `labels`: per candidate pair 1 (admin merge), 0 (kept apart) or -1 (unknown).
+    """
+    names = list(prep.fields)
+    types = {k: prep.fields[k].type for k in names}
+    u = _estimate_u(prep, u_sample, seed)
+    m = {k: _DEFAULT_M[types[k]].copy() for k in names}
+    tf, tf_default = _tf_tables(prep) if term_frequency else ({}, {})
+    # The prior is P(two *random* records match), like u a population quantity: a pair's
+    # being a candidate is a function of its own values, so given its comparison vector
+    # the posterior needs no "among candidates" correction. EM counts the expected
+    # matches among candidates and divides by all pairs (matches outside the candidates
+    # are the few that blocking missed).
+    all_pairs = max(prep.n * (prep.n - 1) / 2.0, 1.0)
+    model = Model(types, m, u, prior=min(0.5, 1.0 / max(prep.n, 2)), tf=tf, tf_default=tf_default)
+    if len(levels) == 0:
+        return model
+    lab = labels if labels is not None else np.full(len(levels), -1, dtype=np.int8)
+    keyed = np.concatenate([levels.astype(np.int16), lab.astype(np.int16)[:, None]], axis=1)
+    patterns, counts = np.unique(keyed, axis=0, return_counts=True)
+    pat, plab, cnt = patterns[:, :-1], patterns[:, -1], counts.astype(np.float64)
+    groups = field_groups(prep)
+    for _ in range(iterations):
+        bits = np.zeros(pat.shape)
+        for k, name in enumerate(names):
+            w = model.weights(name)
+            col = pat[:, k]
+            bits[:, k] = np.where(col >= 0, w[np.maximum(col, 0)], 0.0)
+        score = model.base + combine_groups(bits, groups).sum(axis=1)
+        post = 1.0 / (1.0 + np.exp2(-np.clip(score, -60, 60)))
+        post = np.where(plab == 1, 1.0, np.where(plab == 0, 0.0, post))
+        weight = post * cnt
+        new_prior = float(np.clip(weight.sum() / all_pairs, 1e-12, 0.5))
+        delta = abs(np.log(new_prior / model.prior))
+        model.prior = new_prior
+        for k, name in enumerate(names):
+            nlev = len(LEVELS[types[name]])
+            col = pat[:, k]
+            ok = col >= 0
+            sums = np.bincount(col[ok], weights=weight[ok], minlength=nlev)[:nlev]
+            # MAP estimate with a Dirichlet prior: small inputs keep sensible defaults,
+            # large ones are driven by the data
+            pseudo = _PRIOR_STRENGTH * _DEFAULT_M[types[name]]
+            new_m = (sums + pseudo) / (sums.sum() + pseudo.sum())
+            delta = max(delta, float(np.abs(new_m - model.m[name]).max()))
+            model.m[name] = new_m
+        if delta < 1e-5:
+            break
+    return model
