@@ -301,3 +301,44 @@ def test_sink_survives_a_lost_session_and_logs_no_secret(
     assert server.customers[100006]["F_CHUB_GoldenId"] == "G-6"
     assert "kd-secret" not in caplog.text
     sink.close()
+
+
+def test_registry_builds_protocol_conforming_source_and_sink(server: FakeKingdee) -> None:
+    from connectors.contract import Sink, Source
+    from connectors.registry import build_sink as reg_sink
+    from connectors.registry import build_source as reg_source
+
+    raw = _settings(server).model_dump()
+    source, sink = reg_source("kingdee", raw), reg_sink("kingdee", raw)
+    assert isinstance(source, Source) and isinstance(sink, Sink)
+    source.close()
+    sink.close()
+
+
+def test_per_stream_filter_is_anded_with_the_keyset(server: FakeKingdee) -> None:
+    server.orders[200003]["FDocumentStatus"] = "A"  # not yet approved
+    source = _source(server, page_size=2, filters={"orders": "FDocumentStatus = 'C'"})
+    records, _ = _drain(source, "orders", None)
+    assert sorted(r.key for r in records) == [str(200001 + i) for i in range(7) if i != 2]
+    assert all(q["FilterString"].startswith("(FDocumentStatus = 'C')") for q in _queries(server))
+    source.close()
+
+
+def test_an_unreadable_row_is_flagged_not_fatal(server: FakeKingdee) -> None:
+    server.customers[100002]["FModifyDate"] = "not a date"
+    source = _source(server, page_size=3)
+    records, _ = _drain(source, "customers", None)
+    bad = [r for r in records if r.problem]
+    assert [r.key for r in bad] == ["bad:100002"] and bad[0].payload is None
+    assert "not a date" in (bad[0].raw_text or "")
+    assert len([r for r in records if not r.problem]) == 6
+    source.close()
+
+
+def test_sink_with_a_refused_login_stops_the_push(server: FakeKingdee) -> None:
+    from connectors.contract import AuthError
+
+    sink = build_sink(_settings(server).model_copy(update={"password": "wrong"}))
+    with pytest.raises(AuthError):
+        sink.push([OutboundRecord("G-9", {}, source_keys=("100001",))])
+    sink.close()

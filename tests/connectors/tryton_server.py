@@ -16,7 +16,6 @@ import base64
 import contextlib
 import fcntl
 import hashlib
-import json
 import os
 import shutil
 import signal
@@ -83,7 +82,9 @@ class TrytonServer:
             raise RuntimeError(f"tryton {method}: {body['error']}")
         return body["result"]
 
-    def call(self, model: str, method: str, *args: Any, context: dict[str, Any] | None = None) -> Any:
+    def call(
+        self, model: str, method: str, *args: Any, context: dict[str, Any] | None = None
+    ) -> Any:
         return self.rpc(f"model.{model}.{method}", *args, {**self.context, **(context or {})})
 
 
@@ -136,10 +137,24 @@ def _template(cache_dir: Path) -> tuple[Path, bool]:
                 TRYTOND_DATABASE__PATH=str(work),
                 TRYTONPASSFILE=str(passfile),
             )
-            cmd = [_bin("trytond-admin"), "-d", "erp", "-u", *MODULES, "--activate-dependencies",
-                   "--email", "admin@example.com"]  # fmt: skip
-            done = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                                  timeout=300, check=False)  # fmt: skip
+            cmd = [
+                _bin("trytond-admin"),
+                "-d",
+                "erp",
+                "-u",
+                *MODULES,
+                "--activate-dependencies",
+                "--email",
+                "admin@example.com",
+            ]
+            done = subprocess.run(
+                cmd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=300,
+                check=False,
+            )
             if done.returncode != 0:
                 tail = done.stderr.decode(errors="replace")[-2000:]
                 pytest.fail(f"trytond-admin failed ({done.returncode}):\n{tail}")
@@ -166,17 +181,22 @@ def start_tryton(base: Path, cache_dir: Path) -> TrytonServer:
     log_path = base / "trytond.log"
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(
-            [_bin("trytond"), "-d", "erp", "-v"], env=env, stdin=subprocess.DEVNULL,
-            stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-    server = TrytonServer(f"http://127.0.0.1:{port}/", "erp", "admin", ADMIN_PASSWORD,
-                          process, log_path, 0.0, built)  # fmt: skip
+            [_bin("trytond"), "-d", "erp", "-v"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = TrytonServer(
+        f"http://127.0.0.1:{port}/", "erp", "admin", ADMIN_PASSWORD, process, log_path, 0.0, built
+    )
     deadline = time.monotonic() + 60
     while True:  # "port accepts" is not "DB ready": wait for a real login
         if process.poll() is not None:
             pytest.fail(f"trytond exited early:\n{log_path.read_text(errors='replace')[-2000:]}")
         with contextlib.suppress(httpx.HTTPError, RuntimeError, ValueError):
-            server.rpc("common.server.version")
+            server.rpc("model.res.user.get_preferences", True, {})
             break
         if time.monotonic() > deadline:
             stop_tryton(server)
@@ -227,16 +247,15 @@ def tryton_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrytonSe
         import trytond  # noqa: F401
     except ImportError:
         pytest.skip("trytond is not installed (it is in the dev extra)")
-    cache = Path(os.environ.get("CHUB_TRYTON_CACHE")
-                 or Path(tempfile.gettempdir()) / "chub-tryton-cache")  # fmt: skip
+    cache = Path(
+        os.environ.get("CHUB_TRYTON_CACHE") or Path(tempfile.gettempdir()) / "chub-tryton-cache"
+    )
     server = start_tryton(tmp_path_factory.mktemp("tryton"), cache)
-    print(f"\ntryton fixture ready in {server.setup_seconds:.1f}s "
-          f"(template {'built' if server.template_built else 'cached'})")  # fmt: skip
+    print(
+        f"\ntryton fixture ready in {server.setup_seconds:.1f}s "
+        f"(template {'built' if server.template_built else 'cached'})"
+    )
     try:
         yield server
     finally:
         stop_tryton(server)
-
-
-def _json(value: Any) -> str:  # for debugging failed tests
-    return json.dumps(value, ensure_ascii=False, default=str)
