@@ -89,3 +89,30 @@ def test_bad_record_lands_raw_and_flagged_and_the_sync_goes_on(engine) -> None: 
     row = _records(engine)["b1"]
     assert row.payload is None and row.problem == "invalid JSON at byte 17"
     assert row.raw_text == '{"name": "\\xff'
+
+
+class _FullScan(ListSource):
+    """Every pull lists everything (like WeCom); the last page says so."""
+
+    def pull(self, stream, cursor):  # type: ignore[no-untyped-def]
+        pages = list(super().pull(stream, None))
+        for i, page in enumerate(pages):
+            last = i == len(pages) - 1
+            yield type(page)(page.records, None if last else page.cursor, scan_complete=last)
+
+
+def test_a_complete_scan_tombstones_what_it_no_longer_returns(engine) -> None:  # type: ignore[no-untyped-def]
+    source = _FullScan(
+        {"contacts": [rec("wm1", name="a"), rec("wm2", name="b"), rec("wm3", name="c")]}
+    )
+    sync_source(engine, "wecom", source)
+    source.data["contacts"] = [rec("wm1", name="a"), rec("wm3", name="c")]
+    report = sync_source(engine, "wecom", source)
+    assert report.deleted == 1
+    rows = _records(engine)
+    assert rows["wm2"].deleted and rows["wm2"].payload == {"name": "b"}
+    assert not rows["wm1"].deleted and not rows["wm3"].deleted
+    # the contact comes back: it is alive again, in the same row
+    source.data["contacts"].append(rec("wm2", name="b"))
+    sync_source(engine, "wecom", source)
+    assert not _records(engine)["wm2"].deleted
