@@ -51,10 +51,23 @@ def run_job(
     finally:
         if own:
             instance.dispose()
+    if say is not None:
+        for evaluation in result.get_asset_check_evaluations():
+            if not evaluation.passed:
+                blocked = (
+                    " (blocking: what depends on it did not run)"
+                    if (evaluation.severity == dg.AssetCheckSeverity.ERROR)
+                    else ""
+                )
+                say(f"check {evaluation.check_name} failed{blocked}")
     if not result.success and say is not None:
         for event in result.all_events:
             if event.is_step_failure and event.step_key:
                 data = event.step_failure_data
-                message = data.error.message.strip() if data and data.error else "failed"
+                error = data.error if data else None
+                # Dagster wraps the asset's own exception: the innermost cause is the news
+                while error is not None and error.cause is not None:
+                    error = error.cause
+                message = error.message.strip() if error else "failed"
                 say(f"step {event.step_key} failed: {message.splitlines()[-1]}")
     return result.success

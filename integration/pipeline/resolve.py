@@ -148,7 +148,9 @@ def resolve_customers(
         for pair in result.pairs:
             if pair.decision == "apart":
                 continue
-            status = decided.get(_pair_key(pair.id_l, pair.id_r)) or ("auto" if pair.decision == "merge" else "pending")
+            status = decided.get(_pair_key(pair.id_l, pair.id_r)) or (
+                "auto" if pair.decision == "merge" else "pending"
+            )
             report.auto_merged_pairs += status == "auto"
             report.review_pairs += status == "pending"
             left, right = sorted((by_ref[pair.id_l], by_ref[pair.id_r]))

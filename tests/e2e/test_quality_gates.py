@@ -80,5 +80,7 @@ def test_a_failing_golden_suite_publishes_nothing(tmp_path, hub_url, servers) ->
         servers,
         {"golden": {"required": ["name", "company_name"], "max_failure_rate": 0.1}},
     )
-    assert not run_job(path, instance=dg.DagsterInstance.ephemeral())
+    said: list[str] = []
+    assert not run_job(path, say=said.append, instance=dg.DagsterInstance.ephemeral())
     assert servers["crm"].records == {}
+    assert "check quality_golden failed (blocking: what depends on it did not run)" in said
