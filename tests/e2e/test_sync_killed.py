@@ -102,6 +102,12 @@ def test_killed_sync_resumes_and_lands_each_record_once(tmp_path: Path, hub_url:
             keys = conn.scalars(select(SourceRecord.source_key)).all()
         engine.dispose()
         assert len(keys) == CONTACTS and len(set(keys)) == CONTACTS
+
+        # --full re-reads from the beginning: every record seen again, none changed
+        full = _chub(config, "sync", "marketing", "--full")
+        out, err = full.communicate(timeout=120)
+        assert full.returncode == 0, err
+        assert f"marketing: {CONTACTS} records" in out and f"{CONTACTS} unchanged" in out
     finally:
         server.release.set()
         server.stop()
