@@ -12,6 +12,7 @@ from connectors.contract import ConnectorError
 from dedupe.errors import DedupeError
 from integration.config import DEFAULT_CONFIG, ConfigError
 from integration.quality_ops import QuarantineError
+from integration.review import ReviewError
 from integration.store import HubStoreError
 
 __all__ = ["main"]
@@ -121,6 +122,35 @@ def _cmd_serve_callbacks(args: argparse.Namespace) -> int:
         server.serve_forever()
     finally:
         server.server_close()
+    return 0
+
+
+def _cmd_review_list(args: argparse.Namespace) -> int:
+    from integration.review import pending_pairs
+
+    hub = _hub(args)
+    _require_schema(hub)
+    pairs = pending_pairs(hub.engine, args.limit)
+    for p in pairs:
+        print(f"pair {p.pair_id}  p={p.score:.3f}  {p.left}  <->  {p.right}")
+        for field, detail in sorted(p.explanation.items()):
+            if isinstance(detail, dict) and detail.get("level") != "missing":
+                level = detail.get("level")
+                weight = detail.get("weight")
+                shown = f"{weight:+.2f}" if isinstance(weight, int | float) else "?"
+                print(f"    {field:<24} {level!s:<18} {shown}")
+    if not pairs:
+        print("no pairs wait for review")
+    return 0
+
+
+def _cmd_review_decide(args: argparse.Namespace) -> int:
+    from integration.review import decide
+
+    hub = _hub(args)
+    _require_schema(hub)
+    decide(hub.engine, args.pair, args.answer, actor=args.by, reason=args.reason)
+    print(f"pair {args.pair}: {args.answer} recorded; the next run obeys it")
     return 0
 
 
@@ -285,6 +315,32 @@ def _parser() -> argparse.ArgumentParser:
     cb.add_argument("--host", default="127.0.0.1")
     cb.add_argument("--port", type=int, default=8790)
 
+    review = sub.add_parser(
+        "review",
+        help="The duplicate-merge review queue.",
+        description="The duplicate-merge review queue: pairs the matcher "
+        "was unsure about, and your answers (kept as constraints).",
+    )
+    review_sub = review.add_subparsers(dest="review_command", required=True, metavar="ACTION")
+    rl = review_sub.add_parser(
+        "list",
+        help="Pending pairs with each field's contribution.",
+        description="Pending pairs with each field's contribution.",
+    )
+    rl.set_defaults(func=_cmd_review_list)
+    rl.add_argument("--limit", type=int, default=20)
+    with_config(rl)
+    for answer, text in (
+        ("merge", "They are the same customer."),
+        ("apart", "They are different customers: keep them apart."),
+    ):
+        rd = review_sub.add_parser(answer, help=text, description=text)
+        rd.set_defaults(func=_cmd_review_decide, answer=answer)
+        rd.add_argument("pair", type=int, help="the pair id from `chub review list`")
+        rd.add_argument("--by", required=True, help="who decides")
+        rd.add_argument("--reason", help="why")
+        with_config(rd)
+
     qual = sub.add_parser(
         "quality", help="Data quality reports.", description="Data quality reports."
     )
@@ -372,7 +428,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConnectorError as exc:
         _say(f"chub: {type(exc).__name__}: {exc}")
         return 1
-    except (QuarantineError, QuarantineUsageError) as exc:
+    except (QuarantineError, QuarantineUsageError, ReviewError) as exc:
         _say(f"chub: {exc}")
         return 2
     except DedupeError as exc:
