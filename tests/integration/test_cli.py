@@ -23,7 +23,24 @@ def _chub(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[st
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["demo"], ["db", "upgrade"], ["status"], ["sync"], ["run"], ["replay"], ["dedupe"]],
+    [
+        [],
+        ["demo"],
+        ["db", "upgrade"],
+        ["status"],
+        ["sync"],
+        ["run"],
+        ["replay"],
+        ["dedupe"],
+        ["review", "list"],
+        ["review", "merge"],
+        ["quality", "docs"],
+        ["quality", "report"],
+        ["quarantine", "list"],
+        ["quarantine", "correct"],
+        ["quarantine", "override"],
+        ["serve-callbacks"],
+    ],
 )
 def test_every_command_explains_itself(command: list[str], capsys) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(SystemExit) as done:
