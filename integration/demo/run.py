@@ -63,34 +63,35 @@ def start_standins(data: DemoData) -> Iterator[dict[str, Any]]:
 
 def demo_config(servers: dict[str, Any], hub_url: str) -> dict[str, Any]:
     """The chub.yaml the demo writes: every secret is an ${ENV} reference."""
+    sources: dict[str, dict[str, Any]] = {
+        "wecom": {
+            "type": "wecom",
+            "base_url": servers["wecom"].url + "/cgi-bin/",
+            "corp_id": servers["wecom"].corp_id,
+            "corp_secret": "${CHUB_DEMO_WECOM_SECRET}",
+        },
+        "erp": {
+            "type": "kingdee",
+            "base_url": servers["erp"].url + "/K3Cloud/",
+            "acct_id": servers["erp"].acct_id,
+            "username": servers["erp"].username,
+            "password": "${CHUB_DEMO_KINGDEE_PASSWORD}",
+        },
+        "callcenter": {
+            "type": "callcenter",
+            "base_url": servers["callcenter"].url,
+            "email": servers["callcenter"].email,
+            "api_token": "${CHUB_DEMO_CALLCENTER_TOKEN}",
+        },
+        "marketing": {
+            "type": "hubspot",
+            "base_url": servers["marketing"].url,
+            "token": "${CHUB_DEMO_HUBSPOT_TOKEN}",
+        },
+    }
     return {
         "hub": {"database_url": hub_url, "artifacts_dir": "artifacts"},
-        "sources": {
-            "wecom": {
-                "type": "wecom",
-                "base_url": servers["wecom"].url + "/cgi-bin/",
-                "corp_id": servers["wecom"].corp_id,
-                "corp_secret": "${CHUB_DEMO_WECOM_SECRET}",
-            },
-            "erp": {
-                "type": "kingdee",
-                "base_url": servers["erp"].url + "/K3Cloud/",
-                "acct_id": servers["erp"].acct_id,
-                "username": servers["erp"].username,
-                "password": "${CHUB_DEMO_KINGDEE_PASSWORD}",
-            },
-            "callcenter": {
-                "type": "callcenter",
-                "base_url": servers["callcenter"].url,
-                "email": servers["callcenter"].email,
-                "api_token": "${CHUB_DEMO_CALLCENTER_TOKEN}",
-            },
-            "marketing": {
-                "type": "hubspot",
-                "base_url": servers["marketing"].url,
-                "token": "${CHUB_DEMO_HUBSPOT_TOKEN}",
-            },
-        },
+        "sources": sources,
         "sinks": {
             "crm": {
                 "type": "salesforce",
@@ -98,6 +99,10 @@ def demo_config(servers: dict[str, Any], hub_url: str) -> dict[str, Any]:
                 "client_id": servers["crm"].client_id,
                 "client_secret": "${CHUB_DEMO_CRM_SECRET}",
             },
+            # write-back: the golden id, unified mobile and lifecycle / tier tags go back
+            # into the WeCom contacts and ERP customers that are members of each record
+            "wecom_writeback": dict(sources["wecom"]),
+            "erp_writeback": dict(sources["erp"]),
         },
         "matching": {"upper": 0.95, "lower": 0.6},
     }

@@ -28,6 +28,9 @@ def test_demo_runs_end_to_end_and_a_second_run_pushes_nothing(tmp_path: Path) ->
     assert 250 <= golden <= 320  # 300 real customers, a few unmatched leftovers at most
     assert _number(r"auto-merged pairs: (\d+)", first) > 0
     assert _number(r"records pushed this run: crm (\d+)", first) == golden
+    # write-back into the silos: every golden record with a WeCom / ERP member
+    assert 0 < _number(r"wecom_writeback (\d+)", first) < golden
+    assert 0 < _number(r"erp_writeback (\d+)", first) < golden
     assert any("running the asset graph" in line for line in lines)  # progress was shown
 
     second = run_demo(workdir=tmp_path, people=300, say=lines.append)
