@@ -4,7 +4,7 @@ normalize -> block -> compare -> score (Fellegi-Sunter, EM, term frequencies) ->
 cluster (no chaining, constraints) -> stable cluster ids.
 """
 
-from dedupe.engine import Resolution, ScoredPair, resolve
+from dedupe.engine import Resolution, ScoredPair, resolve, resolve_incremental
 from dedupe.errors import DedupeError, DedupeInputError
 from dedupe.ids import ClusterChange
 from dedupe.model import Model
@@ -45,5 +45,6 @@ __all__ = [
     "normalize_postcode",
     "normalize_text",
     "resolve",
+    "resolve_incremental",
     "split_cn_address",
 ]

@@ -9,12 +9,13 @@ nobody, and quadratic blocks are what make naive dedupe slow.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from dedupe.normalize import has_cjk, metaphone_token, name_phonetic, split_cn_address
-from dedupe.prepare import Prepared
+from dedupe.normalize import has_cjk, metaphone_token, name_phonetic
+from dedupe.prepare import FieldData, Prepared
 from dedupe.spec import FieldType
 
 __all__ = ["BlockingPass", "blocking_passes", "candidate_pairs", "pass_keys"]
@@ -30,23 +31,24 @@ def blocking_passes(prep: Prepared) -> list[BlockingPass]:
     by_type: dict[FieldType, list[str]] = {}
     for name, fd in prep.fields.items():
         by_type.setdefault(fd.type, []).append(name)
+    for t in (FieldType.PHONE, FieldType.EMAIL):
+        pooled = [f for f in by_type.get(t, []) if f.startswith("~")]
+        if pooled:  # all phones of a record at once: block on those, not column by column
+            by_type[t] = pooled
     passes: list[BlockingPass] = []
     for t in (FieldType.IDENTIFIER, FieldType.PHONE, FieldType.EMAIL, FieldType.COMPANY_NAME):
         for f in by_type.get(t, []):
             passes.append(BlockingPass(f"{f}", ((f, "value"),)))
     names = by_type.get(FieldType.PERSON_NAME, [])
     locality = by_type.get(FieldType.CATEGORY, []) + by_type.get(FieldType.POSTCODE, [])
-    others = [
-        f
-        for t in (
-            FieldType.DATE,
-            FieldType.PHONE,
-            FieldType.EMAIL,
-            FieldType.ADDRESS,
-            FieldType.COMPANY_NAME,
-        )
-        for f in by_type.get(t, [])
-    ]
+    kinds = (
+        FieldType.DATE,
+        FieldType.PHONE,
+        FieldType.EMAIL,
+        FieldType.ADDRESS,
+        FieldType.COMPANY_NAME,
+    )
+    others = [f for t in kinds for f in by_type.get(t, [])]
     for f in by_type.get(FieldType.ADDRESS, []):
         passes.append(BlockingPass(f"{f}~start", ((f, "start"),)))
     for n in names:
@@ -56,10 +58,9 @@ def blocking_passes(prep: Prepared) -> list[BlockingPass]:
             passes.append(BlockingPass(f"{n}~token+{loc}", ((n, "tokens"), (loc, "value"))))
         for loc in locality:
             passes.append(BlockingPass(f"{n}~sound+{loc}", ((n, "phonetic"), (loc, "value"))))
-        for f in by_type.get(FieldType.ADDRESS, []):
-            passes.append(
-                BlockingPass(f"{n}~sound+{f}~district", ((n, "phonetic"), (f, "district")))
-            )
+        for f in by_type.get(FieldType.LOCALITY, []):
+            # the city wherever it is written (a column, inside an address)
+            passes.append(BlockingPass(f"{n}~sound+city", ((n, "phonetic"), (f, "city"))))
         for o in others:
             # a typo'd phone / e-mail still shares its first characters with the truth
             passes.append(BlockingPass(f"{n}+{o}~prefix", ((n, "value"), (o, "prefix4"))))
@@ -76,10 +77,32 @@ def _explode(values: list[tuple[str, ...]]) -> Column:
     rec: list[int] = []
     code: list[int] = []
     for i, vals in enumerate(values):
-        for v in vals:
+        for v in dict.fromkeys(vals):  # a key counts once per record
             rec.append(i)
             code.append(lookup.setdefault(v, len(lookup)))
     return np.asarray(rec, dtype=np.int64), np.asarray(code, dtype=np.int64)
+
+
+def _per_value(fd: FieldData, keys_of: Callable[[str], tuple[str, ...]]) -> Column:
+    """Keys computed once per distinct value, spread to the records with arrays (a
+    million-row column has far fewer distinct values than cells)."""
+    if fd.multi:
+        return _explode([tuple(k for x in v for k in keys_of(x)) for v in fd.values])
+    lookup: dict[str, int] = {}
+    lens = np.zeros(len(fd.uniq), dtype=np.int64)
+    flat: list[int] = []
+    for u, value in enumerate(fd.uniq):
+        keys = dict.fromkeys(keys_of(value))
+        lens[u] = len(keys)
+        flat.extend(lookup.setdefault(k, len(lookup)) for k in keys)
+    flat_arr = np.asarray(flat, dtype=np.int64)
+    offsets = np.cumsum(lens) - lens
+    rec = np.flatnonzero(fd.codes >= 0)
+    code = fd.codes[rec]
+    reps = lens[code]
+    out_rec = np.repeat(rec, reps)
+    within = np.arange(len(out_rec)) - np.repeat(np.cumsum(reps) - reps, reps)
+    return out_rec, flat_arr[np.repeat(offsets[code], reps) + within]
 
 
 def _scalar(codes: np.ndarray) -> Column:
@@ -93,17 +116,17 @@ def _column(prep: Prepared, field: str, how: str) -> Column:
         return _explode(fd.values) if fd.multi else _scalar(fd.codes)
     if how == "phonetic":
         return _scalar(fd.derived["phonetic"])
-    if how == "district":
-        return _scalar(fd.derived["district"])
+    if how in ("district", "city"):
+        return _scalar(fd.derived[how])
+    if how == "start":  # the beginning of the street part
+        return _per_value(fd, lambda u: (fd.places[u][3],))
     if how == "tokens":
-        return _explode([_name_tokens(v[0]) if v else () for v in fd.values])
-    if how == "start":
-        return _explode([(_address_start(v[0]),) if v else () for v in fd.values])
+        return _per_value(fd, _name_tokens)
     if how == "prefix4":
         # phones: the last digits carry the identity, the country code does not
         if fd.type is FieldType.PHONE:
-            return _explode([tuple(x[-11:-7] for x in v) for v in fd.values])
-        return _explode([tuple(x[:4] for x in v) for v in fd.values])
+            return _per_value(fd, lambda u: (u[-11:-7],))
+        return _per_value(fd, lambda u: (u[:4],))
     raise ValueError(how)
 
 
@@ -111,14 +134,6 @@ def _name_tokens(name: str) -> tuple[str, ...]:
     if has_cjk(name):  # the given name's sound: survives a mistyped surname
         return (name_phonetic(name[1:]),) if len(name) >= 3 else ()
     return tuple(dict.fromkeys(metaphone_token(t) for t in name.split() if len(t) >= 2))
-
-
-def _address_start(key: str) -> str:
-    """The beginning of the street part: '1578 henderson', '南山区科技园路1'."""
-    if has_cjk(key):
-        parts = split_cn_address(key)
-        return (parts.district or "") + parts.rest[:5]
-    return " ".join(key.split()[:2])
 
 
 def pass_keys(
@@ -132,29 +147,32 @@ def pass_keys(
         if part not in cache:
             cache[part] = _column(prep, *part)
         cols.append(cache[part])
-    # put the multi-key part (if any) first; the others are looked up per record
-    cols.sort(key=lambda c: -(len(c[0]) - len(np.unique(c[0]))))
-    rec, code = cols[0]
-    for other_rec, other_code in cols[1:]:
-        if len(np.unique(other_rec)) != len(other_rec):
-            raise ValueError(f"blocking pass {bp.name}: two multi-valued parts")
+    # columns list records in ascending order: a repeat means several keys per record
+    multi = [bool(len(c[0]) and (c[0][1:] == c[0][:-1]).any()) for c in cols]
+    if sum(multi) > 1:
+        raise ValueError(f"blocking pass {bp.name}: two multi-valued parts")
+    rec, code = cols[multi.index(True)] if any(multi) else cols[0]
+    for other_rec, other_code in (c for c, m in zip(cols, multi, strict=True) if not m):
+        if other_rec is rec:
+            continue
         by_rec = np.full(prep.n, -1, dtype=np.int64)
         by_rec[other_rec] = other_code
         other = by_rec[rec]
         keep = other >= 0
-        rec, code = rec[keep], code[keep] * (int(other_code.max(initial=0)) + 1) + other[keep]
-        code = np.unique(code, return_inverse=True)[1].astype(np.int64)
-    # a record holding the same key twice (two equal phones) counts once
-    width = int(code.max(initial=0)) + 1
-    uniq = np.unique(rec * width + code)
-    return uniq // width, uniq % width
+        width = int(other_code.max(initial=0)) + 1
+        rec, code = rec[keep], code[keep] * width + other[keep]
+        if int(code.max(initial=0)) > 1 << 40:  # keep the arithmetic far from overflow
+            code = np.unique(code, return_inverse=True)[1].astype(np.int64)
+    return rec, code
 
 
 def pairs_from_keys(rec: np.ndarray, codes: np.ndarray, max_block: int) -> np.ndarray:
     """All pairs (i, j) of records sharing a key, for blocks of 2..max_block records."""
     if len(rec) == 0:
         return np.zeros((0, 2), dtype=np.int64)
-    order = np.lexsort((rec, codes))
+    # records come in ascending order, so a stable sort on the key keeps them sorted
+    # inside each block (cheaper than a lexsort over both)
+    order = np.argsort(codes, kind="stable")
     codes, rec = codes[order], rec[order]
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     sizes = np.diff(np.r_[starts, len(codes)])
@@ -171,19 +189,31 @@ def pairs_from_keys(rec: np.ndarray, codes: np.ndarray, max_block: int) -> np.nd
     return np.concatenate(out)
 
 
-def candidate_pairs(prep: Prepared, max_block: int) -> tuple[np.ndarray, dict[str, int]]:
-    """Unique candidate pairs (i < j) over all passes, plus pairs proposed per pass."""
+def candidate_pairs(
+    prep: Prepared, max_block: int, max_pairs: int | None = None
+) -> tuple[np.ndarray, dict[str, int]]:
+    """Unique candidate pairs (i < j) over all passes, plus pairs proposed per pass.
+
+    Passes run from the strongest key to the weakest; once `max_pairs` would be
+    exceeded the remaining (weaker) passes are skipped and reported as -1.
+    """
     n = max(prep.n, 1)
     stats: dict[str, int] = {}
     encoded: list[np.ndarray] = []
     cache: dict[tuple[str, str], Column] = {}
+    total = 0
     for bp in blocking_passes(prep):
+        if max_pairs is not None and total >= max_pairs:
+            stats[bp.name] = -1
+            continue
         rec, codes = pass_keys(prep, bp, cache)
-        pairs = pairs_from_keys(rec, codes, max_block)
+        # a name alone is the weakest key: its blocks get a sixth of the size budget
+        weak = all(how in ("phonetic", "tokens") for _, how in bp.parts)
+        pairs = pairs_from_keys(rec, codes, max(2, max_block // 6) if weak else max_block)
         pairs = pairs[pairs[:, 0] != pairs[:, 1]]
         lo, hi = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])
-        enc = np.unique(lo * n + hi)
-        stats[bp.name] = len(enc)
-        encoded.append(enc)
+        stats[bp.name] = len(lo)
+        encoded.append(lo * n + hi)
+        total += len(lo)
     allp = np.unique(np.concatenate(encoded)) if encoded else np.zeros(0, dtype=np.int64)
     return np.stack([allp // n, allp % n], axis=1), stats

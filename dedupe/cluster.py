@@ -125,7 +125,9 @@ def _average_linkage(
 
     for a, b in must.tolist():
         ra, rb = find(a), find(b)
-        if ra != rb:
+        # a chain of merges must not join two records an admin kept apart: the
+        # keep-apart wins and this merge is not applied (the pair says so)
+        if ra != rb and not any({find(x), find(y)} == {ra, rb} for x, y in cannot):
             parent[max(ra, rb)] = min(ra, rb)
     size = {i: 1 for i in range(n)}
     for i in range(n):

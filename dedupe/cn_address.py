@@ -10,10 +10,11 @@ any level possibly left out, short forms such as 广东深圳南山).
 from __future__ import annotations
 
 import csv
+import importlib.util
 import re
 import unicodedata
 from functools import cache, lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import NamedTuple
 
 from dedupe.chars import has_cjk, to_simplified
@@ -45,13 +46,17 @@ class CnAddress(NamedTuple):
     rest: str
 
 
+# A level's names indexed by their first two characters, longest name first: a lookup
+# is one dict hit and a few startswith() calls.
+_Index = dict[str, list[tuple[str, list[str]]]]
+
+
 class _Table(NamedTuple):
     # name or short name -> adcodes (several: 朝阳区 is in Beijing and Changchun)
-    province: dict[str, list[str]]
-    city: dict[str, list[str]]
-    district: dict[str, list[str]]
+    province: _Index
+    city: _Index
+    district: _Index
     names: dict[str, str]  # adcode prefix -> official name
-    lengths: dict[int, list[int]]  # id(level) -> name lengths present, longest first
 
 
 def _short(name: str) -> str | None:
@@ -63,7 +68,11 @@ def _short(name: str) -> str | None:
 
 @cache
 def _table() -> _Table:
-    path = resources.files("cpca").joinpath("resources/adcodes.csv")
+    # find_spec locates the package without importing it (cpca's import pulls in pandas)
+    spec = importlib.util.find_spec("cpca")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("the cpca package (administrative divisions data) is missing")
+    path = Path(next(iter(spec.submodule_search_locations))) / "resources" / "adcodes.csv"
     province: dict[str, list[str]] = {}
     city: dict[str, list[str]] = {}
     district: dict[str, list[str]] = {}
@@ -84,31 +93,30 @@ def _table() -> _Table:
             names[key] = name
             for alias in {name, _short(name)} - {None}:
                 level.setdefault(alias, []).append(key)  # type: ignore[arg-type]
-    lengths = {id(d): sorted({len(k) for k in d}, reverse=True) for d in (province, city, district)}
-    return _Table(province, city, district, names, lengths)
+    return _Table(_index(province), _index(city), _index(district), names)
 
 
-def _match(
-    text: str, pos: int, level: dict[str, list[str]], parent: str | None, lengths: list[int]
-) -> tuple[str, int] | None:
+def _index(level: dict[str, list[str]]) -> _Index:
+    out: _Index = {}
+    for name in sorted(level, key=lambda n: (-len(n), n)):
+        out.setdefault(name[:2], []).append((name, level[name]))
+    return out
+
+
+def _match(text: str, pos: int, level: _Index, parent: str | None) -> tuple[str, int] | None:
     """Longest name of this level at text[pos:], consistent with the parent adcode."""
-    room = len(text) - pos
-    for length in lengths:
-        if length > room or length < 2:
-            continue
-        codes = level.get(text[pos : pos + length])
-        if not codes:
-            continue
-        for code in codes:
-            if parent is None or code.startswith(parent):
-                return code, pos + length
+    for name, codes in level.get(text[pos : pos + 2], ()):
+        if text.startswith(name, pos):
+            for code in codes:
+                if parent is None or code.startswith(parent):
+                    return code, pos + len(name)
     return None
 
 
 _JUNK = re.compile(r"[\s,，、]+")
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 12)
 def split_cn_address(value: object) -> CnAddress:
     """'廣東省深圳市南山区科技园1号' -> CnAddress('广东省', '深圳市', '南山区', '科技园1号').
 
@@ -127,10 +135,16 @@ def split_cn_address(value: object) -> CnAddress:
     pos, parent = 0, None
     found: dict[str, str] = {}
     for label, level in (("province", t.province), ("city", t.city), ("district", t.district)):
-        hit = _match(text, pos, level, parent, t.lengths[id(level)])
+        hit = _match(text, pos, level, parent)
         if hit:
             found[label], pos = hit
             parent = hit[0]
+            if label == "province" and t.names.get(hit[0], "").endswith("市"):
+                # municipalities are often written twice (上海市上海市青浦区): the city
+                # level has no entry of their own name, so step over the repeat
+                again = _match(text, pos, level, parent)
+                if again:
+                    pos = again[1]
     codes = list(found.values())
     deepest = codes[-1] if codes else None
     if deepest is None:
@@ -149,7 +163,7 @@ def region_prefix_len(text: str) -> int:
     t = _table()
     pos, parent = 0, None
     for level in (t.province, t.city):
-        hit = _match(text, pos, level, parent, t.lengths[id(level)])
+        hit = _match(text, pos, level, parent)
         if hit:
             parent, pos = hit
     return pos

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
@@ -11,15 +13,15 @@ from typing import Any, Literal
 import numpy as np
 
 from dedupe.blocking import candidate_pairs
-from dedupe.cluster import cluster_records
+from dedupe.cluster import cluster_records, components
 from dedupe.compare import LEVELS, level_name
-from dedupe.errors import DedupeInputError
+from dedupe.errors import DedupeError, DedupeInputError
 from dedupe.ids import ClusterChange, assign_ids
 from dedupe.model import Model, combine_groups, comparison_matrix, field_groups, fit_model
-from dedupe.prepare import Prepared, prepare
+from dedupe.prepare import Prepared, merge_prepared, prepare
 from dedupe.spec import MatchSettings, MatchSpec
 
-__all__ = ["Resolution", "ScoredPair", "Scorer", "resolve"]
+__all__ = ["Resolution", "ScoredPair", "Scorer", "resolve", "resolve_incremental"]
 
 Decision = Literal["merge", "review", "apart"]
 
@@ -46,10 +48,13 @@ class Scorer:
         self.groups = field_groups(prep)
         self.top = [len(LEVELS[prep.fields[k].type]) - 1 for k in self.names]
 
-    def contributions(self, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(levels, bits) matrices, one column per field."""
-        levels = comparison_matrix(self.prep, left, right)
-        bits = np.zeros(levels.shape)
+    def contributions(
+        self, left: np.ndarray, right: np.ndarray, levels: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(levels, bits) matrices, one column per field (levels computed if not given)."""
+        if levels is None:
+            levels = comparison_matrix(self.prep, left, right)
+        bits = np.zeros(levels.shape, dtype=np.float32)  # 4 bytes: millions of pairs
         for k in range(len(self.names)):
             col = levels[:, k]
             b = np.where(col >= 0, self.w[k][np.maximum(col, 0)], 0.0)
@@ -81,6 +86,7 @@ class Resolution:
     _pair_data: tuple = field(repr=False, default=())
     candidates: np.ndarray | None = field(repr=False, default=None)  # (k, 2) record indices
     ids: list[str] = field(repr=False, default_factory=list)  # index -> record id
+    state: _State | None = field(repr=False, default=None)  # what an incremental run reuses
 
     @cached_property
     def pairs(self) -> list[ScoredPair]:
@@ -104,8 +110,24 @@ class Resolution:
         return out
 
 
+@dataclass
+class _State:
+    """Everything a later incremental run needs from this one."""
+
+    spec: MatchSpec
+    settings: MatchSettings
+    prep: Prepared
+    must: list[tuple[str, str]]
+    cannot: list[tuple[str, str]]
+    cand: np.ndarray  # (k, 2) record indices, i < j
+    levels: np.ndarray
+    bits: np.ndarray
+    comp: np.ndarray  # candidate component per record
+    labels: np.ndarray  # cluster label (smallest member index) per record
+
+
 def _index_pairs(
-    pairs: Iterable[tuple[str, str]], index: Mapping[str, int], kind: str
+    pairs: Iterable[tuple[str, str]], index: Mapping[str, int]
 ) -> list[tuple[int, int]]:
     out = []
     for a, b in pairs:
@@ -131,87 +153,192 @@ def resolve(
 ) -> Resolution:
     """Resolve records into clusters. Deterministic: the same records (in any order),
     constraints and previous ids give the same result. Pass `model` (from an earlier
-    Resolution) to freeze the learned weights, e.g. for incremental runs."""
+    Resolution) to freeze the learned weights, e.g. to compare with an incremental run."""
     cfg = settings or MatchSettings()
     say = progress or (lambda _msg: None)
     t0 = time.perf_counter()
-    # sort by id so that nothing downstream depends on input order
-    order = sorted(range(len(records)), key=lambda i: str(records[i].get(spec.id, "")))
-    prep = prepare([records[i] for i in order], spec)
+    with _no_gc():
+        # sort by id so that nothing downstream depends on input order
+        order = sorted(range(len(records)), key=lambda i: str(records[i].get(spec.id, "")))
+        prep = prepare([records[i] for i in order], spec, cfg.workers)
+        say(f"normalized {prep.n} records in {time.perf_counter() - t0:.1f}s")
+        return _run(
+            spec,
+            cfg,
+            prep,
+            list(must_link),
+            list(cannot_link),
+            previous,
+            cluster_age,
+            model,
+            say,
+            t0,
+            None,
+        )
+
+
+def resolve_incremental(
+    base: Resolution,
+    upserts: Sequence[Mapping[str, Any]],
+    removed: Iterable[str] = (),
+    *,
+    must_link: Iterable[tuple[str, str]] | None = None,
+    cannot_link: Iterable[tuple[str, str]] | None = None,
+    cluster_age: Mapping[str, int] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Resolution:
+    """Match new or changed records (`upserts`, by id) and deletions against an already
+    resolved set. Only the batch is normalized, only new pairs are scored, only
+    components the batch touches are re-clustered, with `base`'s learned model frozen.
+    The result equals `resolve(all records, model=base.model, previous=base.clusters)`
+    with the same constraints (None = keep `base`'s)."""
+    state = base.state
+    if state is None:
+        raise DedupeError("This resolution keeps no state for incremental runs.")
+    say = progress or (lambda _msg: None)
+    t0 = time.perf_counter()
+    with _no_gc():
+        return _incremental(
+            state, base, upserts, removed, must_link, cannot_link, cluster_age, say, t0
+        )
+
+
+def _incremental(
+    state: _State,
+    base: Resolution,
+    upserts: Sequence[Mapping[str, Any]],
+    removed: Iterable[str],
+    must_link: Iterable[tuple[str, str]] | None,
+    cannot_link: Iterable[tuple[str, str]] | None,
+    cluster_age: Mapping[str, int] | None,
+    say: Callable[[str], None],
+    t0: float,
+) -> Resolution:
+    batch = prepare(sorted(upserts, key=lambda r: str(r.get(state.spec.id, ""))), state.spec)
+    prep = merge_prepared(state.prep, batch, set(map(str, removed)))
+    say(f"normalized {batch.n} new or changed records in {time.perf_counter() - t0:.1f}s")
+    must = state.must if must_link is None else list(must_link)
+    cannot = state.cannot if cannot_link is None else list(cannot_link)
+    return _run(
+        state.spec,
+        state.settings,
+        prep,
+        must,
+        cannot,
+        base.clusters,
+        cluster_age,
+        base.model,
+        say,
+        t0,
+        (state, set(batch.ids)),
+    )
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Millions of small, acyclic objects (normalized values, tuples) make Python's
+    cycle collector rescan the heap again and again: off while we run, as it was after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _run(
+    spec: MatchSpec,
+    cfg: MatchSettings,
+    prep: Prepared,
+    must_ids: list,
+    cannot_ids: list,
+    previous: Mapping[str, str] | None,
+    cluster_age: Mapping[str, int] | None,
+    model: Model | None,
+    say: Callable[[str], None],
+    t0: float,
+    reuse: tuple[_State, set[str]] | None,
+) -> Resolution:
     index = {rid: i for i, rid in enumerate(prep.ids)}
-    must = _index_pairs(must_link, index, "must")
-    cannot = _index_pairs(cannot_link, index, "cannot")
+    must = _index_pairs(must_ids, index)
+    cannot = _index_pairs(cannot_ids, index)
     if set(must) & set(cannot):
         a, b = sorted(set(must) & set(cannot))[0]
         raise DedupeInputError(
             f"Records '{prep.ids[a]}' and '{prep.ids[b]}' are both must-link and cannot-link."
         )
-    say(f"normalized {prep.n} records in {time.perf_counter() - t0:.1f}s")
-    cand, pass_stats = candidate_pairs(prep, cfg.max_block_size)
-    cand = np.unique(
-        np.concatenate([cand, np.asarray(must + cannot, np.int64).reshape(-1, 2)]), axis=0
-    )
+    budget = int(cfg.max_pairs_per_record * max(prep.n, 1))
+    cand, pass_stats = candidate_pairs(prep, cfg.max_block_size, budget)
+    extra = np.asarray(must + cannot, np.int64).reshape(-1, 2)
+    cand = np.unique(np.concatenate([cand, extra]), axis=0) if len(extra) else cand
     say(f"blocking proposed {len(cand)} candidate pairs")
     left, right = cand[:, 0], cand[:, 1]
+    n = prep.n
+    fresh = np.ones(len(cand), dtype=bool)  # pairs that need scoring
+    levels = bits = lv = None
+    if reuse is not None:
+        levels, bits, fresh = _reuse_scores(reuse, prep, cand)
     if model is None:
-        levels = comparison_matrix(prep, left, right)
+        lv = comparison_matrix(prep, left, right)
         labels = np.full(len(cand), -1, dtype=np.int8)
-        pos = {(int(a), int(b)): k for k, (a, b) in enumerate(cand.tolist())}
+        code = left * n + right
         for pairs, value in ((must, 1), (cannot, 0)):
-            for p in pairs:
-                labels[pos[p]] = value
+            for a, b in pairs:
+                labels[np.searchsorted(code, a * n + b)] = value
         model = fit_model(
             prep,
-            levels,
+            lv,
             labels=labels,
             iterations=cfg.em_iterations,
             u_sample=cfg.u_sample_pairs,
             seed=cfg.seed,
             term_frequency=cfg.term_frequency,
         )
-        say(f"learned weights by EM (match prior among candidates {model.prior:.3f})")
+        say(f"learned weights by EM (prior {model.prior:.2e} that two records match)")
     scorer = Scorer(prep, model)
-    levels, bits = scorer.contributions(left, right)
+    if levels is None or bits is None:
+        levels, bits = scorer.contributions(left, right, lv)
+    elif fresh.any():
+        levels[fresh], bits[fresh] = scorer.contributions(left[fresh], right[fresh])
     prob = _prob(model.base + bits.sum(axis=1))
-    mset, cset = set(must), set(cannot)
-    is_must = np.fromiter(((a, b) in mset for a, b in cand.tolist()), bool, len(cand))
-    is_cannot = np.fromiter(((a, b) in cset for a, b in cand.tolist()), bool, len(cand))
-    labels_arr = cluster_records(
-        prep.n,
-        left,
-        right,
-        np.where(is_cannot, 0.0, prob),
-        _prob(bits.sum(axis=1)),
+    code = left * n + right
+    is_must = np.isin(code, [a * n + b for a, b in must])
+    is_cannot = np.isin(code, [a * n + b for a, b in cannot])
+    prob_c = np.where(is_cannot, 0.0, prob)
+    evidence = _prob(bits.sum(axis=1))
+    comp = components(
+        n,
+        np.r_[left[prob_c >= cfg.upper], extra[: len(must), 0]],
+        np.r_[right[prob_c >= cfg.upper], extra[: len(must), 1]],
+    )
+    kw = dict(
         upper=cfg.upper,
         cohesion=cfg.cohesion,
         scorer=scorer.evidence,
         max_dense=cfg.max_cluster_dense,
-        must=must,
-        cannot=cannot,
     )
+    if reuse is None:
+        labels_arr = cluster_records(
+            n, left, right, prob_c, evidence, must=must, cannot=cannot, **kw
+        )
+    else:
+        labels_arr = _recluster_affected(
+            reuse, prep, cand, fresh, comp, prob_c, evidence, must, cannot, kw
+        )
     say(f"clustered in {time.perf_counter() - t0:.1f}s")
     groups: dict[int, list[str]] = {}
     for i, lab in enumerate(labels_arr.tolist()):
         groups.setdefault(lab, []).append(prep.ids[i])
     mapping, changes = assign_ids(groups.values(), previous, cluster_age)
-    keep = (prob >= cfg.lower) | is_must | is_cannot
-    same = labels_arr[left] == labels_arr[right]
-    dec = np.where(prob >= cfg.upper, "merge", np.where(prob >= cfg.lower, "review", "apart"))
-    notes = np.full(len(cand), "", dtype=object)
-    dec = np.where(is_must, "merge", np.where(is_cannot, "apart", dec))
-    notes[is_must] = "admin decision: merge"
-    notes[is_cannot] = "admin decision: keep apart"
-    vetoed = (dec == "merge") & ~same
-    dec[vetoed] = "review"
-    notes[vetoed] = "merge-level pair kept apart: the clusters do not hold together"
-    joined = (dec != "merge") & same & ~is_cannot
-    notes[joined & ~is_must] = "in the same cluster through other records"
-    sel = np.flatnonzero(keep)
+    say(f"assigned {len(groups)} cluster ids in {time.perf_counter() - t0:.1f}s")
+    dec, notes = _decisions(prob, labels_arr[left] == labels_arr[right], is_must, is_cannot, cfg)
+    sel = np.flatnonzero((prob >= cfg.lower) | is_must | is_cannot)
     names = list(prep.fields)
-    types = [prep.fields[k].type for k in names]
     stats = {
-        "records": prep.n,
+        "records": n,
         "candidate_pairs": int(len(cand)),
+        "scored_pairs": int(fresh.sum()),
         "blocking": pass_stats,
         "clusters": len(set(mapping.values())),
         "pairs_reported": int(len(sel)),
@@ -220,6 +347,18 @@ def resolve(
         "prior": model.prior,
         "seconds": round(time.perf_counter() - t0, 3),
     }
+    state = _State(
+        spec,
+        cfg,
+        prep,
+        [(prep.ids[a], prep.ids[b]) for a, b in must],
+        [(prep.ids[a], prep.ids[b]) for a, b in cannot],
+        cand,
+        levels,
+        bits,
+        comp,
+        labels_arr,
+    )
     return Resolution(
         clusters=mapping,
         changes=changes,
@@ -233,10 +372,138 @@ def resolve(
             prob[sel],
             levels[sel],
             bits[sel],
-            types,
+            [prep.fields[k].type for k in names],
             dec[sel].tolist(),
             notes[sel].tolist(),
         ),
         candidates=cand if cfg.keep_candidates else None,
         ids=prep.ids,
+        state=state,
     )
+
+
+def _decisions(
+    prob: np.ndarray,
+    same: np.ndarray,
+    is_must: np.ndarray,
+    is_cannot: np.ndarray,
+    cfg: MatchSettings,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair: the thresholds' verdict, overridden by admin decisions and explained
+    where clustering disagreed with it."""
+    dec = np.where(prob >= cfg.upper, "merge", np.where(prob >= cfg.lower, "review", "apart"))
+    dec = np.where(is_must, "merge", np.where(is_cannot, "apart", dec)).astype(object)
+    notes = np.full(len(prob), "", dtype=object)
+    notes[is_must] = "admin decision: merge"
+    notes[is_cannot] = "admin decision: keep apart"
+    vetoed = (dec == "merge") & ~same
+    dec[vetoed] = "review"
+    notes[vetoed] = "merge-level pair kept apart: the clusters do not hold together"
+    notes[vetoed & is_must] = "admin merge not applied: it would join records kept apart"
+    notes[(dec != "merge") & same & ~is_cannot & ~is_must] = (
+        "in the same cluster through other records"
+    )
+    return dec, notes
+
+
+def _old_to_new(state: _State, prep: Prepared, changed: set[str]) -> np.ndarray:
+    """New index of each old record, -1 if it was removed or changed."""
+    index = {rid: i for i, rid in enumerate(prep.ids)}
+    return np.fromiter(
+        (-1 if rid in changed else index.get(rid, -1) for rid in state.prep.ids),
+        dtype=np.int64,
+        count=state.prep.n,
+    )
+
+
+def _reuse_scores(
+    reuse: tuple[_State, set[str]], prep: Prepared, cand: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Copy levels and weights of pairs scored last time between unchanged records."""
+    state, changed = reuse
+    n = prep.n
+    o2n = _old_to_new(state, prep, changed)
+    ol, orr = o2n[state.cand[:, 0]], o2n[state.cand[:, 1]]
+    ok = (ol >= 0) & (orr >= 0)
+    old_code = np.minimum(ol, orr)[ok] * n + np.maximum(ol, orr)[ok]
+    new_code = cand[:, 0] * n + cand[:, 1]
+    order = np.argsort(old_code)
+    pos = np.searchsorted(old_code[order], new_code)
+    pos = np.minimum(pos, max(len(order) - 1, 0))
+    found = (old_code[order][pos] == new_code) if len(order) else np.zeros(len(cand), bool)
+    src = np.flatnonzero(ok)[order][pos]
+    levels = np.zeros((len(cand), state.levels.shape[1]), dtype=state.levels.dtype)
+    bits = np.zeros((len(cand), state.bits.shape[1]), dtype=np.float32)
+    levels[found] = state.levels[src[found]]
+    bits[found] = state.bits[src[found]]
+    return levels, bits, ~found
+
+
+def _recluster_affected(
+    reuse: tuple[_State, set[str]],
+    prep: Prepared,
+    cand: np.ndarray,
+    fresh: np.ndarray,
+    comp: np.ndarray,
+    prob: np.ndarray,
+    evidence: np.ndarray,
+    must: list[tuple[int, int]],
+    cannot: list[tuple[int, int]],
+    kw: dict[str, Any],
+) -> np.ndarray:
+    """Cluster again only the components that hold a changed record or a changed pair;
+    every other component is an old component with its members and pairs unchanged,
+    so its old clusters stand (renumbered to the new indices)."""
+    state, changed = reuse
+    n = prep.n
+    o2n = _old_to_new(state, prep, changed)
+    affected = np.zeros(n, dtype=bool)
+    affected[[i for i, rid in enumerate(prep.ids) if rid in changed]] = True
+    affected[cand[fresh].ravel()] = True  # new pairs (including pairs of changed records)
+    # pairs that existed and are gone (a removed record, a block now over budget)
+    ol, orr = o2n[state.cand[:, 0]], o2n[state.cand[:, 1]]
+    new_code = set((cand[:, 0] * n + cand[:, 1]).tolist())
+    for a, b in zip(ol.tolist(), orr.tolist(), strict=True):
+        if a >= 0 and b >= 0 and min(a, b) * n + max(a, b) not in new_code:
+            affected[[a, b]] = True
+        elif (a >= 0) != (b >= 0):
+            affected[max(a, b)] = True
+    old_must = {tuple(p) for p in state.must}
+    old_cannot = {tuple(p) for p in state.cannot}
+    for pairs, old in ((must, old_must), (cannot, old_cannot)):
+        for a, b in pairs:
+            if (prep.ids[a], prep.ids[b]) not in old:
+                affected[[a, b]] = True
+    for ids in (
+        old_must - {(prep.ids[a], prep.ids[b]) for a, b in must},
+        old_cannot - {(prep.ids[a], prep.ids[b]) for a, b in cannot},
+    ):
+        index = {rid: i for i, rid in enumerate(prep.ids)}
+        for x, y in ids:
+            for rid in (x, y):
+                if rid in index:
+                    affected[index[rid]] = True
+    hot = np.zeros(int(comp.max(initial=-1)) + 1, dtype=bool)
+    hot[comp[affected]] = True
+    in_hot = hot[comp]
+    sel = in_hot[cand[:, 0]] & in_hot[cand[:, 1]]
+    labels = cluster_records(
+        n,
+        cand[sel, 0],
+        cand[sel, 1],
+        prob[sel],
+        evidence[sel],
+        must=[p for p in must if in_hot[p[0]]],
+        cannot=[p for p in cannot if in_hot[p[0]]],
+        **kw,
+    )
+    # untouched records keep their old cluster, labelled by its smallest new index
+    keep = np.flatnonzero(~in_hot)
+    old_index = np.full(n, -1, dtype=np.int64)
+    valid = np.flatnonzero(o2n >= 0)
+    old_index[o2n[valid]] = valid
+    old_label = state.labels[old_index[keep]]
+    first = np.full(state.prep.n, n, dtype=np.int64)
+    np.minimum.at(first, old_label, keep)
+    labels[keep] = first[old_label]
+    return labels

@@ -36,7 +36,7 @@ class ClusterChange:
             return (
                 f"{recs} split off cluster {self.other_ids[0]} into new cluster {self.cluster_id}"
             )
-        return f"{recs} left cluster {self.cluster_id}"
+        return f"{recs} left cluster {self.cluster_id} (no longer in the data)"
 
 
 def fresh_id(min_member: str, taken: set[str]) -> str:
@@ -81,11 +81,9 @@ def assign_ids(
     used = set(prev.values()) | (taken or set())
     mapping: dict[str, str] = {}
     changes: list[ClusterChange] = []
-    assigned_old: set[str] = set()
     for k, members in enumerate(clusters):
         if claims.get(k):
             cid = min(claims[k], key=age_key)  # a merge keeps the older id
-            assigned_old.add(cid)
             absorbed = tuple(sorted(c for c in claims[k] if c != cid))
             if absorbed:
                 changes.append(ClusterChange("merged", cid, tuple(members), absorbed))
@@ -107,4 +105,10 @@ def assign_ids(
                 changes.append(ClusterChange("joined", cid, moved))
         for rid in members:
             mapping[rid] = cid
+    gone: dict[str, list[str]] = defaultdict(list)
+    for rid, cid in prev.items():
+        if rid not in mapping:  # deleted upstream since the last run
+            gone[cid].append(rid)
+    for cid in sorted(gone):
+        changes.append(ClusterChange("left", cid, tuple(sorted(gone[cid]))))
     return mapping, changes

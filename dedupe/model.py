@@ -168,16 +168,42 @@ def _estimate_u(prep: Prepared, sample: int, seed: int) -> dict[str, np.ndarray]
     return u
 
 
-def _tf_tables(prep: Prepared) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+_TF_PSEUDO_RECORDS = 100.0
+
+
+def _tf_tables(
+    prep: Prepared, u: dict[str, np.ndarray]
+) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    """Frequency of each value, shrunk towards the field's average exact-match u with
+    100 pseudo records: in a table of seven rows, a value seen twice says nothing."""
     tables: dict[str, dict[str, float]] = {}
     default: dict[str, float] = {}
     for name, fd in prep.fields.items():
         if fd.type is FieldType.IDENTIFIER:
             continue  # identifiers are unique by design; a shared one is caught by u
+        prior = _TF_PSEUDO_RECORDS * float(u[name][-1])
+        denom = fd.total + _TF_PSEUDO_RECORDS
         # only repeated values are stored: a million unique phones would cost memory
-        tables[name] = {v: c / fd.total for v, c in fd.counts.items() if c > 1}
-        default[name] = 1.0 / fd.total
+        tables[name] = {v: (c + prior) / denom for v, c in fd.counts.items() if c > 1}
+        default[name] = (1.0 + prior) / denom
     return tables, default
+
+
+def _patterns(levels: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unique rows of (levels, label) with their counts: EM then runs over a few
+    thousand patterns instead of millions of pairs. Rows are packed into one integer
+    (np.unique over rows is a slow lexicographic sort)."""
+    keyed = np.concatenate([levels.astype(np.int64), labels.astype(np.int64)[:, None]], axis=1)
+    keyed += 1  # -1 (missing / unlabelled) -> 0
+    base = int(keyed.max(initial=0)) + 1
+    if base ** keyed.shape[1] >= 2**62:  # too many fields to pack: fall back
+        rows, counts = np.unique(keyed, axis=0, return_counts=True)
+    else:
+        weights = base ** np.arange(keyed.shape[1], dtype=np.int64)
+        packed, counts = np.unique(keyed @ weights, return_counts=True)
+        rows = (packed[:, None] // weights[None, :]) % base
+    rows = rows - 1
+    return rows[:, :-1], rows[:, -1], counts.astype(np.float64)
 
 
 def fit_model(
@@ -198,7 +224,7 @@ def fit_model(
     types = {k: prep.fields[k].type for k in names}
     u = _estimate_u(prep, u_sample, seed)
     m = {k: _DEFAULT_M[types[k]].copy() for k in names}
-    tf, tf_default = _tf_tables(prep) if term_frequency else ({}, {})
+    tf, tf_default = _tf_tables(prep, u) if term_frequency else ({}, {})
     # The prior is P(two *random* records match), like u a population quantity: a pair's
     # being a candidate is a function of its own values, so given its comparison vector
     # the posterior needs no "among candidates" correction. EM counts the expected
@@ -209,9 +235,7 @@ def fit_model(
     if len(levels) == 0:
         return model
     lab = labels if labels is not None else np.full(len(levels), -1, dtype=np.int8)
-    keyed = np.concatenate([levels.astype(np.int16), lab.astype(np.int16)[:, None]], axis=1)
-    patterns, counts = np.unique(keyed, axis=0, return_counts=True)
-    pat, plab, cnt = patterns[:, :-1], patterns[:, -1], counts.astype(np.float64)
+    pat, plab, cnt = _patterns(levels, lab)
     groups = field_groups(prep)
     for _ in range(iterations):
         bits = np.zeros(pat.shape)

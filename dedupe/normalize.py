@@ -39,7 +39,10 @@ __all__ = [
     "to_simplified",
 ]
 
-_CACHE = 1 << 18
+# Small caches: the engine normalizes each distinct cell of a column once by itself
+# (prepare._column_values); these only spare repeated calls from other callers, and big
+# ones would pin hundreds of MB on a million-row run.
+_CACHE = 1 << 12
 _SPACES = re.compile(r"\s+")
 _PUNCT_NAME = re.compile(r"[.,·•・\-_'\"()（）/\\]+")
 _PUNCT_ANY = re.compile(r"[^\w\s]+")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,15 +31,28 @@ from dedupe.spec import FieldType, MatchSpec
 __all__ = ["FieldData", "Prepared", "normalizer_for", "prepare"]
 
 
+# (province, city, district, street start) of each canonical address key normalized by
+# the running prepare(); moved onto the address FieldData (`places`) when it is built
+_PLACES: dict[str, tuple[str, str, str, str]] = {}
+
+
 def _address_key(value: object) -> str | None:
     # A canonical spelling: "广东深圳南山区X路" and "广东省深圳市南山区X路" become equal.
     parts = split_cn_address(value)
-    key = "".join(p for p in (parts.province, parts.city, parts.district) if p) + parts.rest
-    return key or None
+    city = parts.city if parts.city != parts.province else None  # 北京市 once
+    key = "".join(p for p in (parts.province, city, parts.district) if p) + parts.rest
+    if not key:
+        return None
+    if not has_cjk(key):
+        start = " ".join(key.split()[:2])  # '1578 henderson'
+    else:
+        start = (parts.district or "") + parts.rest[:5]  # '南山区科技园路1'
+    _PLACES[key] = (parts.province or "", parts.city or "", parts.district or "", start)
+    return key
 
 
 def _category_key(value: object) -> str | None:
-    # 北京 / 北京市 / 北京市 are one city: admin names go to their official spelling
+    # 北京 / 北京市 are one city: administrative names go to their official spelling
     text = normalize_text(value)
     if text and has_cjk(text):
         parts = split_cn_address(text)
@@ -75,13 +89,15 @@ class FieldData:
     codes: np.ndarray
     multi: bool
     counts: Counter[str]
-    phonetic: np.ndarray | None = None  # person names: pinyin / metaphone key
-    district: np.ndarray | None = None  # addresses: district-level name (or "")
     # per-record derived keys as integer codes (-1 = none), so that comparing a pair
     # is an array lookup, not a Python call: built once per record, not once per pair
     derived: dict[str, np.ndarray] = field(default_factory=dict)
 
     syllables: np.ndarray | None = None  # Chinese names: one character per syllable
+    uniq: list[str] = field(default_factory=list)  # distinct first values, by code
+    # addresses: key -> (province, city, district, street start), from the split of the
+    # raw cell (re-splitting a key is slower and need not give the same answer)
+    places: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.total = max(sum(self.counts.values()), 1)
@@ -116,19 +132,27 @@ def _cell_values(cell: Any, norm: Callable[[object], str | None]) -> tuple[str, 
 def _column_values(cells: list[Any], norm: Callable[[object], str | None]) -> list[tuple[str, ...]]:
     """Normalize a column, each distinct plain string once (columns repeat a lot)."""
     seen: dict[str, tuple[str, ...]] = {}
+    empty: tuple[str, ...] = ()
     out: list[tuple[str, ...]] = []
+    append = out.append
     for cell in cells:
-        if type(cell) is str:
+        if cell is None:
+            append(empty)
+        elif type(cell) is str:
             hit = seen.get(cell)
             if hit is None:
-                hit = seen[cell] = _cell_values(cell, norm)
-            out.append(hit)
+                v = norm(cell) if cell.strip() else None
+                hit = seen[cell] = (v,) if v is not None else empty
+            append(hit)
         else:
-            out.append(_cell_values(cell, norm))
+            append(_cell_values(cell, norm))
     return out
 
 
-def prepare(records: Sequence[Mapping[str, Any]], spec: MatchSpec) -> Prepared:
+def prepare(records: Sequence[Mapping[str, Any]], spec: MatchSpec, workers: int = 1) -> Prepared:
+    """Normalize every field of every record. With workers > 1 and a large input, the
+    fields are shared out between forked processes (normalization is pure Python and
+    per field independent; the results are the same, only sooner)."""
     ids: list[str] = []
     seen: set[str] = set()
     for pos, rec in enumerate(records):
@@ -141,17 +165,89 @@ def prepare(records: Sequence[Mapping[str, Any]], spec: MatchSpec) -> Prepared:
         seen.add(rid)
         ids.append(rid)
     prep = Prepared(ids=ids)
-    for name, ftype in spec.fields.items():
-        norm = normalizer_for(ftype, spec.region)
-        values = _column_values([rec.get(name) for rec in records], norm)
-        prep.fields[name] = build_field(name, ftype, values)
-    place = _locality_field(prep)
-    if place is not None:
-        prep.fields[place.name] = place
+    names = list(spec.fields)
+    if workers > 1 and len(records) >= _PARALLEL_MIN and "fork" in mp.get_all_start_methods():
+        built = _prepare_parallel(records, spec, names, workers)
+    else:
+        built = {name: _prepare_field(records, spec, name) for name in names}
+    prep.fields.update((name, built[name]) for name in names)  # spec order
+    _add_virtual_fields(prep)
     return prep
 
 
+_PARALLEL_MIN = 100_000
+# rough cost of normalizing one cell of each type, to share fields out evenly
+_COST = {
+    FieldType.ADDRESS: 6,
+    FieldType.PHONE: 3,
+    FieldType.PERSON_NAME: 3,
+    FieldType.EMAIL: 2,
+    FieldType.COMPANY_NAME: 2,
+    FieldType.DATE: 2,
+}
+
+
+def _prepare_field(records: Sequence[Mapping[str, Any]], spec: MatchSpec, name: str) -> FieldData:
+    ftype = spec.fields[name]
+    values = _column_values([rec.get(name) for rec in records], normalizer_for(ftype, spec.region))
+    if ftype is not FieldType.ADDRESS:
+        return build_field(name, ftype, values)
+    places = {v[0]: _PLACES[v[0]] for v in values if v}
+    _PLACES.clear()
+    return build_field(name, ftype, values, places)
+
+
+_FORKED: tuple[Sequence[Mapping[str, Any]], MatchSpec] | None = None
+
+
+def _forked_fields(names: list[str]) -> dict[str, FieldData]:
+    assert _FORKED is not None  # set by the parent before forking
+    return {name: _prepare_field(_FORKED[0], _FORKED[1], name) for name in names}
+
+
+def _prepare_parallel(
+    records: Sequence[Mapping[str, Any]], spec: MatchSpec, names: list[str], workers: int
+) -> dict[str, FieldData]:
+    """Greedy split by cost; the parent works on the first share while forked children
+    (which see the records without copying them) work on the others."""
+    shares: list[list[str]] = [[] for _ in range(workers)]
+    load = [0] * workers
+    for name in sorted(names, key=lambda n: -_COST.get(spec.fields[n], 1)):
+        k = load.index(min(load))
+        shares[k].append(name)
+        load[k] += _COST.get(spec.fields[name], 1)
+    global _FORKED
+    _FORKED = (records, spec)
+    try:
+        with mp.get_context("fork").Pool(workers - 1) as pool:
+            pending = [pool.apply_async(_forked_fields, (share,)) for share in shares[1:]]
+            built = _forked_fields(shares[0])
+            for job in pending:
+                built.update(job.get())
+    finally:
+        _FORKED = None
+    return built
+
+
 LOCALITY_FIELD = "~locality"
+POOLED = (FieldType.PHONE, FieldType.EMAIL)
+
+
+def _add_virtual_fields(prep: Prepared) -> None:
+    """Derived comparisons across columns: the place (see _locality_field), and every
+    phone (e-mail) of a record pooled when the spec has several phone (e-mail) columns,
+    so a mobile meets the same number in another record's list of other phones."""
+    for ftype in POOLED:
+        cols = [fd for fd in prep.fields.values() if fd.type is ftype]
+        if len(cols) > 1:
+            values = [
+                tuple(dict.fromkeys(v for fd in cols for v in fd.values[i])) for i in range(prep.n)
+            ]
+            name = f"~{ftype.value}"
+            prep.fields[name] = build_field(name, ftype, values)
+    place = _locality_field(prep)
+    if place is not None:
+        prep.fields[place.name] = place
 
 
 def _locality_field(prep: Prepared) -> FieldData | None:
@@ -161,24 +257,19 @@ def _locality_field(prep: Prepared) -> FieldData | None:
     sources = [
         fd for fd in prep.fields.values() if fd.type in (FieldType.ADDRESS, FieldType.CATEGORY)
     ]
-    if not sources:
+    if not sources or prep.n == 0:
         return None
-    paths: list[tuple[str, str, str]] = []
-    for i in range(prep.n):
-        prov = city = dist = ""
-        for fd in sources:
-            for v in fd.values[i][:1]:
-                if not has_cjk(v):
-                    continue
-                parts = split_cn_address(v)
-                if fd.type is FieldType.CATEGORY and parts.rest:
-                    continue  # not an administrative name
-                prov, city, dist = (
-                    prov or parts.province or "",
-                    city or parts.city or "",
-                    dist or parts.district or "",
-                )
-        paths.append((prov, city, dist))
+    # records with the same source values share one place: find the distinct
+    # combinations with arrays, work out each once
+    combo = np.zeros(prep.n, dtype=np.int64)
+    for fd in sources:
+        combo = np.unique(
+            combo * (int(fd.codes.max(initial=0)) + 2) + fd.codes + 1, return_inverse=True
+        )[1].astype(np.int64)
+    first_of = np.full(int(combo.max(initial=0)) + 1, prep.n, dtype=np.int64)
+    np.minimum.at(first_of, combo, np.arange(prep.n))
+    places = [_place(sources, int(i)) for i in first_of.tolist()]
+    paths = [places[c] for c in combo.tolist()]
     if not any(p[0] or p[1] for p in paths):
         return None
     values = [("|".join(p),) if (p[0] or p[1]) else () for p in paths]
@@ -194,7 +285,30 @@ def _locality_field(prep: Prepared) -> FieldData | None:
     return fd
 
 
-def build_field(name: str, ftype: FieldType, values: list[tuple[str, ...]]) -> FieldData:
+def _place(sources: list[FieldData], i: int) -> tuple[str, str, str]:
+    """(province, city, district) of record i from the first source that names each."""
+    prov = city = dist = ""
+    for fd in sources:
+        v = fd.first[i]
+        if not v or not has_cjk(v):
+            continue
+        if fd.type is FieldType.ADDRESS:
+            p, c, d, _ = fd.places[v]
+        else:
+            parts = split_cn_address(v)
+            if parts.rest:
+                continue  # not an administrative name
+            p, c, d = parts.province or "", parts.city or "", parts.district or ""
+        prov, city, dist = prov or p, city or c, dist or d
+    return prov, city, dist
+
+
+def build_field(
+    name: str,
+    ftype: FieldType,
+    values: list[tuple[str, ...]],
+    places: dict[str, tuple[str, str, str, str]] | None = None,
+) -> FieldData:
     first = np.array([v[0] if v else "" for v in values], dtype=object)
     lookup: dict[str, int] = {}
     codes = np.fromiter(
@@ -202,32 +316,47 @@ def build_field(name: str, ftype: FieldType, values: list[tuple[str, ...]]) -> F
         dtype=np.int64,
         count=len(values),
     )
-    counts: Counter[str] = Counter(x for v in values for x in v)
-    fd = FieldData(name, ftype, values, first, codes, any(len(v) > 1 for v in values), counts)
-    first_list = first.tolist()
+    multi = bool(len(values)) and max(map(len, values)) > 1
+    if multi:
+        counts: Counter[str] = Counter(x for v in values for x in v)
+    else:  # one value per record: count codes with numpy
+        tally = np.bincount(codes[codes >= 0], minlength=len(lookup)).tolist()
+        counts = Counter(dict(zip(lookup, tally, strict=True)))
+    fd = FieldData(name, ftype, values, first, codes, multi, counts)
+    # derived keys are computed once per distinct value, then spread to the records
+    uniq = fd.uniq = list(lookup)
+
+    def spread(per_value: list, missing: object, dtype: object = object) -> np.ndarray:
+        return np.asarray([*per_value, missing], dtype=dtype)[codes]
+
+    def spread_codes(per_value: list[str]) -> np.ndarray:
+        return np.append(encode(per_value), -1)[codes]
+
     if ftype is FieldType.PERSON_NAME:
-        fd.phonetic = np.array([name_phonetic(s) if s else "" for s in first_list], dtype=object)
-        cjk = [bool(s) and has_cjk(s) for s in first_list]
-        fd.derived["cjk"] = np.asarray(cjk, dtype=bool)
-        fd.derived["phonetic"] = encode(fd.phonetic.tolist())
-        syll = [syllables(s) if c else "" for s, c in zip(first_list, cjk, strict=True)]
-        fd.derived["surname"] = encode([x[:1] for x in syll])
-        fd.syllables = np.array(syll, dtype=object)
-        toks = [s.split() if s and not c else [] for s, c in zip(first_list, cjk, strict=True)]
-        fd.derived["last_token"] = encode([t[-1] if len(t) >= 2 else "" for t in toks])
-        fd.derived["initial"] = encode([t[0][0] if len(t) >= 2 else "" for t in toks])
-        fd.derived["short_first"] = np.array([len(t) >= 2 and len(t[0]) == 1 for t in toks])
-    if ftype is FieldType.ADDRESS:
-        fd.district = np.array([_district(s) if s else "" for s in first_list], dtype=object)
-        fd.derived["district"] = encode(fd.district.tolist())
-    if ftype is FieldType.DATE:  # "2001-03-06" vs "2001-06-03": day and month swapped
-        fd.derived["swapped"] = encode(
-            [f"{s[:4]}-{s[8:10]}-{s[5:7]}" if s else "" for s in first_list], lookup
+        phon = [name_phonetic(s) for s in uniq]
+        cjk = [has_cjk(s) for s in uniq]
+        syll = [syllables(s) if c else "" for s, c in zip(uniq, cjk, strict=True)]
+        toks = [[] if c else s.split() for s, c in zip(uniq, cjk, strict=True)]
+        fd.syllables = spread(syll, "")
+        fd.derived["cjk"] = spread(cjk, False, bool)
+        fd.derived["phonetic"] = spread_codes(phon)
+        fd.derived["surname"] = spread_codes([x[:1] for x in syll])
+        fd.derived["last_token"] = spread_codes([t[-1] if len(t) >= 2 else "" for t in toks])
+        fd.derived["initial"] = spread_codes([t[0][0] if len(t) >= 2 else "" for t in toks])
+        fd.derived["short_first"] = spread(
+            [len(t) >= 2 and len(t[0]) == 1 for t in toks], False, bool
         )
+    if ftype is FieldType.ADDRESS:
+        fd.places = places if places is not None else {s: _split_key(s) for s in uniq}
+        dist = [fd.places[s][2] or fd.places[s][1] for s in uniq]
+        fd.derived["district"] = spread_codes(dist)
+    if ftype is FieldType.DATE:  # "2001-03-06" vs "2001-06-03": day and month swapped
+        swapped = encode([f"{s[:4]}-{s[8:10]}-{s[5:7]}" for s in uniq], lookup)
+        fd.derived["swapped"] = np.append(swapped, -2)[codes]
     if ftype is FieldType.POSTCODE:
-        fd.derived["area"] = encode([s[:3] for s in first_list])
+        fd.derived["area"] = spread_codes([s[:3] for s in uniq])
     if ftype is FieldType.IDENTIFIER:
-        fd.derived["length"] = np.fromiter((len(s) for s in first_list), np.int64, len(values))
+        fd.derived["length"] = spread([len(s) for s in uniq], 0, np.int64)
     return fd
 
 
@@ -244,7 +373,7 @@ def encode(strings: list[str], lookup: dict[str, int] | None = None) -> np.ndarr
 _SYLLABLE_CODES: dict[str, str] = {}
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 12)
 def syllables(name: str) -> str:
     """A Chinese name as one private-use character per pinyin syllable, so that
     rapidfuzz's Levenshtein counts differing *sounds* (王小明/王晓明 0, 王小明/王明 1)."""
@@ -253,7 +382,26 @@ def syllables(name: str) -> str:
     )
 
 
-@lru_cache(maxsize=1 << 18)
-def _district(key: str) -> str:
-    parts = split_cn_address(key)
-    return parts.district or parts.city or ""
+def _split_key(key: str) -> tuple[str, str, str, str]:
+    """Places of a key that was not normalized here (a throw-away field of list
+    elements): normalizing it again yields its parts."""
+    _address_key(key)
+    return _PLACES.pop(key, ("", "", "", key[:8]))
+
+
+def merge_prepared(old: Prepared, batch: Prepared, removed: set[str]) -> Prepared:
+    """`old` with `batch` records added or replaced (by id) and `removed` ids dropped,
+    reusing the normalized values: only the batch was normalized."""
+    fresh = {rid: i for i, rid in enumerate(batch.ids)}
+    kept = [(rid, i) for i, rid in enumerate(old.ids) if rid not in fresh and rid not in removed]
+    rows = sorted([(rid, 0, i) for rid, i in kept] + [(rid, 1, i) for rid, i in fresh.items()])
+    prep = Prepared(ids=[r[0] for r in rows])
+    for name, fd in old.fields.items():
+        if name.startswith("~"):
+            continue  # derived: rebuilt below
+        sources = (fd.values, batch.fields[name].values)
+        values = [sources[src][i] for _, src, i in rows]
+        places = {**fd.places, **batch.fields[name].places} if fd.places else None
+        prep.fields[name] = build_field(name, fd.type, values, places)
+    _add_virtual_fields(prep)
+    return prep

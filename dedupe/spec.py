@@ -91,22 +91,33 @@ class MatchSettings:
     """Thresholds are match probabilities. A pair at or above `upper` is auto-merged,
     between `lower` and `upper` goes to review, below `lower` is kept apart.
 
-    `cohesion`: two clusters only join when the average match probability over all
-    their cross pairs reaches it; one strong edge alone cannot chain two people.
-    `max_block_size`: blocks larger than this produce no pairs (a candidate budget:
-    a value shared by thousands of records identifies nobody).
+    `cohesion`: two clusters joined by an auto-merge edge only merge when the average,
+    over *all* their cross pairs, of what the fields say (probability at even prior
+    odds) reaches it: one strong edge alone cannot chain two people together.
+    `max_block_size`: blocks larger than this produce no pairs (a value shared by
+    thousands of records identifies nobody); `max_pairs_per_record`: the candidate
+    budget, weaker blocking passes are skipped once it is spent.
+    `max_cluster_dense`: candidate components up to this size get every pair scored for
+    the cohesion test; larger ones use their scored edges only. `em_iterations`,
+    `u_sample_pairs`, `seed`: learning. `term_frequency`: weigh exact agreement on a
+    common value less. `keep_candidates`: keep the candidate pairs on the Resolution
+    (benchmarks measure blocking with them). `workers`: processes that normalize
+    fields side by side on inputs of 100k records or more (fork; 1 = in process, the
+    safe choice inside threaded servers).
     """
 
     upper: float = 0.95
     lower: float = 0.6
     cohesion: float = 0.5
     max_block_size: int = 60
+    max_pairs_per_record: float = 50.0
     max_cluster_dense: int = 400
     em_iterations: int = 40
-    u_sample_pairs: int = 200_000
+    u_sample_pairs: int = 100_000
     seed: int = 42
     term_frequency: bool = True
     keep_candidates: bool = False
+    workers: int = 1
 
     def __post_init__(self) -> None:
         if not 0.0 < self.lower <= self.upper < 1.0 + 1e-12:

@@ -1,0 +1,249 @@
+"""Benchmark: our engine vs Splink (DuckDB) on the same generated files, same run.
+
+    .venv/bin/python bench/bench_dedupe.py --flavour zh --rows 10000 100000 --repeat 3
+
+Each engine run is a separate process so peak memory (max RSS) is its own. Reported:
+precision / recall / F1 of the record pairs implied by the clusters against the known
+truth, wall time (records in memory -> cluster per record), peak memory, and for our
+engine the blocking pairs completeness (share of true pairs that blocking proposed).
+Medians over --repeat runs; the machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from gen_data import EN_SPEC, ZH_SPEC, generate, write_csv  # noqa: E402
+
+
+def pair_metrics(truth: list[str], pred: list[str]) -> dict[str, float]:
+    """Precision/recall/F1 over all record pairs implied by two clusterings."""
+
+    def codes(labels: list[str]) -> np.ndarray:
+        return np.unique(np.asarray(labels, dtype=object).astype(str), return_inverse=True)[1]
+
+    t, p = codes(truth), codes(pred)
+
+    def n_pairs(counts: np.ndarray) -> float:
+        return float((counts * (counts - 1) // 2).sum())
+
+    joint = np.unique(t.astype(np.int64) * (p.max() + 1) + p, return_counts=True)[1]
+    tp = n_pairs(joint)
+    pred_pairs, true_pairs = n_pairs(np.bincount(p)), n_pairs(np.bincount(t))
+    prec = tp / pred_pairs if pred_pairs else 1.0
+    rec = tp / true_pairs if true_pairs else 1.0
+    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    return {
+        "precision": prec,
+        "recall": rec,
+        "f1": f1,
+        "true_pairs": true_pairs,
+        "predicted_pairs": pred_pairs,
+    }
+
+
+def _read(path: str) -> list[dict[str, str]]:
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as fh:
+        return [{k: (v or None) for k, v in row.items()} for row in csv.DictReader(fh)]
+
+
+def run_ours(path: str, flavour: str) -> dict[str, object]:
+    from dedupe import MatchSettings, MatchSpec, resolve
+
+    rows = _read(path)
+    spec = MatchSpec.from_dict(ZH_SPEC if flavour == "zh" else EN_SPEC)
+    t0 = time.perf_counter()
+    res = resolve(rows, spec, MatchSettings(keep_candidates=True, workers=2))
+    seconds = time.perf_counter() - t0
+    truth = [r["entity"] for r in rows]
+    out = pair_metrics(truth, [res.clusters[r["id"]] for r in rows])
+    # pairs completeness: share of true pairs among the blocking candidates
+    ent = {rid: e for rid, e in zip((r["id"] for r in rows), truth, strict=True)}
+    cand = res.candidates
+    hits = (
+        sum(ent[res.ids[a]] == ent[res.ids[b]] for a, b in cand.tolist()) if cand is not None else 0
+    )
+    out.update(
+        seconds=seconds,
+        candidates=res.stats["candidate_pairs"],
+        pairs_completeness=hits / out["true_pairs"] if out["true_pairs"] else 1.0,
+    )
+    return out
+
+
+def basic_clean(df: object, flavour: str) -> object:
+    """The minimal pandas prep a Splink user would write (not our normalizers): digits
+    of phones (last 11 / 10), trimmed lower-case e-mails and names, no spaces in
+    Chinese names."""
+    df = df.copy()  # type: ignore[attr-defined]
+    phone = "mobile" if flavour == "zh" else "phone"
+    digits = df[phone].str.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    df[phone] = digits.str.replace(r"\D", "", regex=True).str[-11 if flavour == "zh" else -10 :]
+    df["email"] = df["email"].str.strip().str.lower()
+    df["name"] = df["name"].str.strip().str.lower()
+    if flavour == "zh":
+        df["name"] = df["name"].str.replace(" ", "", regex=False)
+    return df.replace({"": None})
+
+
+def run_splink(path: str, flavour: str, clean: bool = False) -> dict[str, object]:
+    import logging
+
+    import pandas as pd
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    logging.disable(logging.WARNING)
+    df = pd.read_csv(path, dtype=str, keep_default_na=False).replace({"": None})
+    t0 = time.perf_counter()
+    if clean:
+        df = basic_clean(df, flavour)
+    if flavour == "zh":
+        comparisons = [
+            cl.JaroWinklerAtThresholds("name", [0.92, 0.8]).configure(
+                term_frequency_adjustments=True
+            ),
+            cl.LevenshteinAtThresholds("mobile", [1, 2]),
+            cl.EmailComparison("email"),
+            cl.JaroWinklerAtThresholds("company_name", [0.9, 0.8]),
+            cl.ExactMatch("province"),
+            cl.ExactMatch("city").configure(term_frequency_adjustments=True),
+            cl.ExactMatch("district"),
+            cl.LevenshteinAtThresholds("address", [2, 5]),
+        ]
+        rules = [
+            block_on("mobile"),
+            block_on("email"),
+            block_on("name", "city"),
+            block_on("name", "district"),
+            block_on("address"),
+        ]
+        em_rules = [block_on("mobile"), block_on("name")]
+    else:
+        comparisons = [
+            cl.NameComparison("name").configure(term_frequency_adjustments=True),
+            cl.LevenshteinAtThresholds("phone", [1, 2]),
+            cl.EmailComparison("email"),
+            cl.JaroWinklerAtThresholds("address", [0.92, 0.8]),
+            cl.ExactMatch("city").configure(term_frequency_adjustments=True),
+            cl.ExactMatch("postcode"),
+            cl.LevenshteinAtThresholds("birth_date", [1, 2]),
+        ]
+        rules = [
+            block_on("phone"),
+            block_on("email"),
+            block_on("name", "postcode"),
+            block_on("name", "city"),
+            block_on("address", "postcode"),
+        ]
+        em_rules = [block_on("phone"), block_on("name")]
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="id",
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=rules,
+        retain_intermediate_calculation_columns=False,
+    )
+    db = DuckDBAPI()
+    linker = Linker(db.register(df.drop(columns=["entity"])), settings, log_level=None)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("mobile" if flavour == "zh" else "phone", "name")], recall=0.7
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
+    for rule in em_rules:
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+        except ValueError:  # Splink 5 rejects an m that underflows (seen at 1M rows)
+            continue
+    pred = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(pred, 0.95)
+    cdf = clusters.as_pandas_dataframe()[["id", "cluster_id"]]
+    seconds = time.perf_counter() - t0
+    mapping = dict(zip(cdf["id"], cdf["cluster_id"].astype(str), strict=True))
+    out = pair_metrics(df["entity"].tolist(), [mapping[i] for i in df["id"]])
+    out.update(seconds=seconds)
+    return out
+
+
+def worker(engine: str, path: str, flavour: str) -> None:
+    if engine == "ours":
+        result = run_ours(path, flavour)
+    else:
+        result = run_splink(path, flavour, clean=engine == "splink_clean")
+    print(json.dumps(result))
+
+
+def measure(engine: str, path: str, flavour: str) -> dict[str, object]:
+    """Run one engine in a fresh process; add its peak RSS in MB."""
+    cmd = [sys.executable, __file__, "--worker", engine, "--file", path, "--flavour", flavour]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    out, err = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{engine} failed on {path}:\n{err[-3000:]}")
+    result = json.loads(out.strip().splitlines()[-1])
+    result["peak_mb"] = usage.ru_maxrss / 1024  # Linux: KiB
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--flavour", choices=["zh", "en"], default="zh")
+    ap.add_argument("--rows", type=int, nargs="+", default=[10_000])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--engines", nargs="+", default=["ours", "splink", "splink_clean"])
+    ap.add_argument("--data-dir", default="/tmp/chub-bench")
+    ap.add_argument("--worker")
+    ap.add_argument("--file")
+    args = ap.parse_args()
+    if args.worker:
+        worker(args.worker, args.file, args.flavour)
+        return
+    Path(args.data_dir).mkdir(parents=True, exist_ok=True)
+    for rows in args.rows:
+        path = f"{args.data_dir}/{args.flavour}_{rows}.csv"
+        if not Path(path).exists():
+            write_csv(generate(rows, args.flavour), path, args.flavour)
+        summary: dict[str, dict[str, float]] = {}
+        for engine in args.engines:
+            runs = [measure(engine, path, args.flavour) for _ in range(args.repeat)]
+            med = {
+                k: statistics.median(float(r[k]) for r in runs)
+                for k in runs[0]
+                if isinstance(runs[0][k], int | float)
+            }
+            summary[engine] = med
+            print(
+                f"{args.flavour} {rows:>8} {engine:7} "
+                + " ".join(f"{k}={v:.4f}" if v < 100 else f"{k}={v:.0f}" for k, v in med.items()),
+                flush=True,
+            )
+        for other in ("splink", "splink_clean"):
+            if "ours" in summary and other in summary:
+                o, s = summary["ours"], summary[other]
+                print(
+                    f"{args.flavour} {rows:>8} ours/{other}: "
+                    f"time={o['seconds'] / s['seconds']:.3f} "
+                    f"mem={o['peak_mb'] / s['peak_mb']:.3f} dF1={o['f1'] - s['f1']:+.4f}",
+                    flush=True,
+                )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""The `chub dedupe` contract, through dedupe.cli.run_dedupe and `python -m dedupe`."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dedupe import DedupeInputError
+from dedupe.cli import run_dedupe
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = "id: rid\nfields:\n  name: person_name\n  mobile: phone\n  email: email\n"
+ROWS = [
+    "rid,name,mobile,email,ignored",
+    "r3,张伟,+86 138-0013-8000,zw@a.com,x",
+    "r1,張偉,13800138000,,y",
+    "r2,李娜,13900000000,ln@b.com,z",
+    "r4,章伟,0086 13800138000,ZW@A.COM,",
+]
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, str]:
+    (tmp_path / "in.csv").write_text("\n".join(ROWS) + "\n", encoding="utf-8")
+    (tmp_path / "spec.yaml").write_text(SPEC, encoding="utf-8")
+    return {
+        k: str(tmp_path / v)
+        for k, v in (
+            ("input", "in.csv"),
+            ("spec", "spec.yaml"),
+            ("out", "out.csv"),
+            ("pairs", "pairs.csv"),
+            ("dir", "."),
+        )
+    }
+
+
+def test_outputs(files: dict[str, str]) -> None:
+    messages: list[str] = []
+    summary = run_dedupe(
+        files["input"], files["spec"], files["out"], files["pairs"], progress=messages.append
+    )
+    assert "4 records -> 2 clusters" in summary and "\n" not in summary
+    assert messages and "read 4 rows" in messages[0]
+    with open(files["out"], encoding="utf-8") as fh:
+        out = list(csv.reader(fh))
+    assert out[0] == ["rid", "cluster_id"]
+    assert [r[0] for r in out[1:]] == ["r3", "r1", "r2", "r4"]  # input order
+    cid = {r[0]: r[1] for r in out[1:]}
+    assert cid["r1"] == cid["r3"] == cid["r4"] != cid["r2"]
+    with open(files["pairs"], encoding="utf-8") as fh:
+        pairs = list(csv.DictReader(fh))
+    assert list(pairs[0]) == ["id_l", "id_r", "probability", "decision", "explanation"]
+    assert all(float(p["probability"]) >= 0.6 for p in pairs)
+    expl = json.loads(pairs[0]["explanation"])
+    assert set(expl["name"]) == {"level", "weight"}
+
+
+def _write(path: str, text: str | bytes) -> None:
+    Path(path).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("input_text", "spec_text", "words"),
+    [
+        ("rid,name\nr1,a\n", SPEC, "no column 'mobile', 'email'"),
+        (None, "id: rid\nfields:\n  name: nickname\n", "unknown type 'nickname'"),
+        ("rid,name,mobile,email\nr1,a,,\nr1,b,,\n", SPEC, "Duplicate id 'r1'"),
+        ("rid,name,mobile,email\n,a,,\n", SPEC, "empty id"),
+        (b"", SPEC, "empty"),
+        ("rid,name,mobile,email\nr1,\xff\xfe,,\n".encode("latin-1"), SPEC, "not UTF-8"),
+    ],
+)
+def test_user_mistakes(files: dict[str, str], input_text, spec_text, words) -> None:  # type: ignore[no-untyped-def]
+    if input_text is not None:
+        _write(files["input"], input_text)
+    _write(files["spec"], spec_text)
+    with pytest.raises(DedupeInputError, match=words):
+        run_dedupe(files["input"], files["spec"], files["out"], None)
+
+
+def test_unreadable_files(files: dict[str, str]) -> None:
+    with pytest.raises(DedupeInputError, match="does not exist"):
+        run_dedupe(files["input"] + ".nope", files["spec"], files["out"], None)
+    with pytest.raises(DedupeInputError, match="Cannot read"):
+        run_dedupe(files["dir"], files["spec"], files["out"], None)
+    with pytest.raises(DedupeInputError, match="Cannot read spec"):
+        run_dedupe(files["input"], files["spec"] + ".nope", files["out"], None)
+
+
+def _module(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dedupe", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def test_python_m_dedupe_prints_one_line(files: dict[str, str]) -> None:
+    done = _module(
+        files["input"], "--spec", files["spec"], "--out", files["out"], "--pairs", files["pairs"]
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("\n") == 1 and "clusters" in done.stdout
+
+
+def test_python_m_dedupe_error_without_traceback(files: dict[str, str]) -> None:
+    _write(files["spec"], "id: rid\nfields:\n  name: nickname\n")
+    done = _module(files["input"], "--spec", files["spec"], "--out", files["out"])
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
