@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 import quality
+from connectors.contract import CANONICAL_FIELDS
 from integration.store import (
     ActivityRow,
     CustomerRow,
@@ -27,23 +28,7 @@ from integration.store.models import utcnow
 __all__ = ["GoldenReport", "build_golden", "lifecycle_stage", "survive", "value_tier"]
 
 #: fields that survive from the members; the rest of a golden record is computed
-SURVIVING = (
-    "name",
-    "customer_type",
-    "mobile",
-    "phones",
-    "email",
-    "company_name",
-    "uscc",
-    "province",
-    "city",
-    "district",
-    "address",
-    "wecom_external_userid",
-    "wechat_unionid",
-    "owner",
-    "tags",
-)
+SURVIVING = tuple(f for f in CANONICAL_FIELDS if f != "source_updated_at")
 RULE = "most_recent_non_empty"
 DORMANT_AFTER = timedelta(days=180)
 
