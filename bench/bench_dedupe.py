@@ -59,7 +59,8 @@ def _read(path: str) -> list[dict[str, str]]:
     import csv
 
     with open(path, encoding="utf-8", newline="") as fh:
-        return [{k: (v or None) for k, v in row.items()} for row in csv.DictReader(fh)]
+        # an empty cell is a missing value: leave it out rather than hold a None for it
+        return [{k: v for k, v in row.items() if v} for row in csv.DictReader(fh)]
 
 
 def run_ours(path: str, flavour: str) -> dict[str, object]:

@@ -2,6 +2,21 @@
 
 normalize -> block -> compare -> score (Fellegi-Sunter, EM, term frequencies) ->
 cluster (no chaining, constraints) -> stable cluster ids.
+
+    spec = MatchSpec.from_yaml("spec.yaml")          # or CUSTOMER_SPEC
+    res = resolve(records, spec, MatchSettings(upper=0.95, lower=0.6),
+                  must_link=[...], cannot_link=[...], previous=last_run_ids)
+    res.clusters   # record id -> cluster id (stable across runs)
+    res.pairs      # ScoredPair(id_l, id_r, probability, decision, explanation, note)
+    res.changes    # ClusterChange: created / joined / merged / split / left
+    res2 = resolve_incremental(res, new_or_changed_records, removed_ids)
+
+Explanations name every spec field plus derived comparisons: "~phone" / "~email" (all
+phone / e-mail columns of a record pooled, when the spec has several) and "~locality"
+(province / city / district pooled from the address and region columns). A weight is
+the field's contribution in bits (log2 of the likelihood ratio); inside one group
+(household: phones, address, postcode, region categories, place; or e-mails) only the
+strongest agreement and the strongest disagreement count, the others show weight 0.
 """
 
 from dedupe.engine import Resolution, ScoredPair, resolve, resolve_incremental

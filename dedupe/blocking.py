@@ -41,10 +41,10 @@ def blocking_passes(prep: Prepared) -> list[BlockingPass]:
             passes.append(BlockingPass(f"{f}", ((f, "value"),)))
     names = by_type.get(FieldType.PERSON_NAME, [])
     locality = by_type.get(FieldType.CATEGORY, []) + by_type.get(FieldType.POSTCODE, [])
+    # not e-mails: their first letters are mostly the name again (john.smith@...)
     kinds = (
         FieldType.DATE,
         FieldType.PHONE,
-        FieldType.EMAIL,
         FieldType.ADDRESS,
         FieldType.COMPANY_NAME,
     )
@@ -208,7 +208,10 @@ def candidate_pairs(
             continue
         rec, codes = pass_keys(prep, bp, cache)
         # a name alone is the weakest key: its blocks get a sixth of the size budget
-        weak = all(how in ("phonetic", "tokens") for _, how in bp.parts)
+        weak = all(how in ("phonetic", "tokens") for _, how in bp.parts) or any(
+            how == "tokens"
+            for _, how in bp.parts  # one name token: "john" + a city
+        )
         pairs = pairs_from_keys(rec, codes, max(2, max_block // 6) if weak else max_block)
         pairs = pairs[pairs[:, 0] != pairs[:, 1]]
         lo, hi = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])

@@ -72,9 +72,10 @@ def _grade(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
         if ftype is FieldType.IDENTIFIER:  # one typo in a short code is another code
             out[np.minimum(d["length"][li], d["length"][ri]) < 6] = 0
     elif ftype is FieldType.EMAIL:
-        # one typo only: zhangwei12@ and zhangwei34@, or zhangwei@qq / zhangwei@163, are
-        # often two people who share a name
-        out[_sim(a, b, OSA.distance) <= 1] = 1  # OSA: a swap of two digits is one typo
+        # one typo in the letters only: zhangwei12@ / zhangwei13@, zhangwei@qq / @163 are
+        # usually two people who share a name, not one person mistyped
+        same_digits = d["digits"][li] == d["digits"][ri]
+        out[(_sim(a, b, OSA.distance) <= 1) & same_digits] = 1
     elif ftype is FieldType.LOCALITY:  # compare at the deepest level both records know
         for level, key in enumerate(("province", "city", "district"), start=1):
             code = d[key]

@@ -95,19 +95,21 @@ class Model:
 
 
 def field_groups(prep: Prepared) -> list[np.ndarray]:
-    """Columns that measure one thing twice: all phones, all e-mails, and the locality
-    (address, postcode, categories such as province / city / district). Summing them
-    would count one fact several times: a household shares all of them. A category that
+    """Columns that measure one fact several times. The *household*: phones, address,
+    postcode, categories such as province / city / district and the pooled place; a
+    family shares all of them, so summing them would let a shared home phone plus a
+    shared address outvote two different given names. The *e-mails*: all e-mail columns.
+    Inside a group only the strongest agreement and disagreement count. A category that
     is not a place (a gender, a segment) is weak evidence, so grouping it costs little."""
     groups: dict[str, list[int]] = {}
     for k, fd in enumerate(prep.fields.values()):
         key = {
-            FieldType.PHONE: "locality",
+            FieldType.PHONE: "household",
             FieldType.EMAIL: "email",
-            FieldType.ADDRESS: "locality",
-            FieldType.POSTCODE: "locality",
-            FieldType.CATEGORY: "locality",
-            FieldType.LOCALITY: "locality",
+            FieldType.ADDRESS: "household",
+            FieldType.POSTCODE: "household",
+            FieldType.CATEGORY: "household",
+            FieldType.LOCALITY: "household",
         }.get(fd.type)
         if key:
             groups.setdefault(key, []).append(k)
@@ -156,7 +158,7 @@ def _estimate_u(prep: Prepared, sample: int, seed: int) -> dict[str, np.ndarray]
         probs = (counts + _U_PSEUDO_PAIRS * u0) / (counts.sum() + _U_PSEUDO_PAIRS)
         # exact agreement by chance, from the value frequencies: far more precise than a
         # sample for rare values such as phone numbers
-        c = np.fromiter(fd.counts.values(), dtype=np.float64)
+        c = fd.tally.astype(np.float64)
         total = c.sum()
         exact = float(
             ((c * (c - 1)).sum() + _U_PSEUDO_PAIRS * u0[-1])
@@ -184,7 +186,8 @@ def _tf_tables(
         prior = _TF_PSEUDO_RECORDS * float(u[name][-1])
         denom = fd.total + _TF_PSEUDO_RECORDS
         # only repeated values are stored: a million unique phones would cost memory
-        tables[name] = {v: (c + prior) / denom for v, c in fd.counts.items() if c > 1}
+        repeated = np.flatnonzero(fd.tally > 1).tolist()
+        tables[name] = {fd.vocab[i]: (int(fd.tally[i]) + prior) / denom for i in repeated}
         default[name] = (1.0 + prior) / denom
     return tables, default
 

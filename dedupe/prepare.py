@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing as mp
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -88,7 +89,8 @@ class FieldData:
     first: np.ndarray
     codes: np.ndarray
     multi: bool
-    counts: Counter[str]
+    vocab: list[str]  # every distinct value (for list-valued fields, every element)
+    tally: np.ndarray  # how many records hold each vocab value (term frequencies)
     # per-record derived keys as integer codes (-1 = none), so that comparing a pair
     # is an array lookup, not a Python call: built once per record, not once per pair
     derived: dict[str, np.ndarray] = field(default_factory=dict)
@@ -100,7 +102,7 @@ class FieldData:
     places: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.total = max(sum(self.counts.values()), 1)
+        self.total = max(int(self.tally.sum()), 1)
 
 
 @dataclass
@@ -318,13 +320,13 @@ def build_field(
     )
     multi = bool(len(values)) and max(map(len, values)) > 1
     if multi:
-        counts: Counter[str] = Counter(x for v in values for x in v)
-    else:  # one value per record: count codes with numpy
-        tally = np.bincount(codes[codes >= 0], minlength=len(lookup)).tolist()
-        counts = Counter(dict(zip(lookup, tally, strict=True)))
-    fd = FieldData(name, ftype, values, first, codes, multi, counts)
+        counts = Counter(x for v in values for x in v)
+        vocab, tally = list(counts), np.fromiter(counts.values(), np.int64, len(counts))
+    else:  # one value per record: count the codes with numpy (a Counter costs 100 B/value)
+        vocab, tally = list(lookup), np.bincount(codes[codes >= 0], minlength=len(lookup))
+    fd = FieldData(name, ftype, values, first, codes, multi, vocab, tally)
     # derived keys are computed once per distinct value, then spread to the records
-    uniq = fd.uniq = list(lookup)
+    uniq = fd.uniq = vocab if not multi else list(lookup)
 
     def spread(per_value: list, missing: object, dtype: object = object) -> np.ndarray:
         return np.asarray([*per_value, missing], dtype=dtype)[codes]
@@ -353,6 +355,8 @@ def build_field(
     if ftype is FieldType.DATE:  # "2001-03-06" vs "2001-06-03": day and month swapped
         swapped = encode([f"{s[:4]}-{s[8:10]}-{s[5:7]}" for s in uniq], lookup)
         fd.derived["swapped"] = np.append(swapped, -2)[codes]
+    if ftype is FieldType.EMAIL:  # the digits of an address ("#" so none is a value too)
+        fd.derived["digits"] = spread_codes(["#" + re.sub(r"\D", "", s) for s in uniq])
     if ftype is FieldType.POSTCODE:
         fd.derived["area"] = spread_codes([s[:3] for s in uniq])
     if ftype is FieldType.IDENTIFIER:
