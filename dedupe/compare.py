@@ -7,6 +7,8 @@ million pairs cost well under a second per field.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, Indel, JaroWinkler, Levenshtein
@@ -37,7 +39,7 @@ def level_name(ftype: FieldType, level: int) -> str:
     return "missing" if level < 0 else LEVELS[ftype][level]
 
 
-def _sim(a: list[str], b: list[str], scorer: object) -> np.ndarray:
+def _sim(a: list[str], b: list[str], scorer: Any) -> np.ndarray:
     if not a:
         return np.zeros(0)
     return np.asarray(cpdist(a, b, scorer=scorer, dtype=np.float32), dtype=np.float64)

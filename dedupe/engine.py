@@ -312,7 +312,7 @@ def _run(
         np.r_[left[prob_c >= cfg.upper], extra[: len(must), 0]],
         np.r_[right[prob_c >= cfg.upper], extra[: len(must), 1]],
     )
-    kw = dict(
+    kw: dict[str, Any] = dict(
         upper=cfg.upper,
         cohesion=cfg.cohesion,
         scorer=scorer.evidence,

@@ -63,7 +63,7 @@ def _category_key(value: object) -> str | None:
 
 
 def normalizer_for(ftype: FieldType, region: str) -> Callable[[object], str | None]:
-    return {
+    table: dict[FieldType, Callable[[object], str | None]] = {
         FieldType.PERSON_NAME: normalize_person_name,
         FieldType.COMPANY_NAME: normalize_company_name,
         FieldType.PHONE: lambda v: normalize_phone(v, region),
@@ -74,7 +74,8 @@ def normalizer_for(ftype: FieldType, region: str) -> Callable[[object], str | No
         FieldType.POSTCODE: normalize_postcode,
         FieldType.IDENTIFIER: normalize_identifier,
         FieldType.CATEGORY: _category_key,
-    }[ftype]
+    }
+    return table[ftype]
 
 
 @dataclass
@@ -274,7 +275,7 @@ def _locality_field(prep: Prepared) -> FieldData | None:
     paths = [places[c] for c in combo.tolist()]
     if not any(p[0] or p[1] for p in paths):
         return None
-    values = [("|".join(p),) if (p[0] or p[1]) else () for p in paths]
+    values: list[tuple[str, ...]] = [("|".join(p),) if (p[0] or p[1]) else () for p in paths]
     fd = build_field(LOCALITY_FIELD, FieldType.LOCALITY, values)
     # "exact" means the same district: records known only to the city never tie exactly
     fd.codes = np.where(fd.codes >= 0, np.arange(prep.n) + prep.n, -1)
@@ -328,7 +329,7 @@ def build_field(
     # derived keys are computed once per distinct value, then spread to the records
     uniq = fd.uniq = vocab if not multi else list(lookup)
 
-    def spread(per_value: list, missing: object, dtype: object = object) -> np.ndarray:
+    def spread(per_value: list[Any], missing: object, dtype: Any = object) -> np.ndarray:
         return np.asarray([*per_value, missing], dtype=dtype)[codes]
 
     def spread_codes(per_value: list[str]) -> np.ndarray:
