@@ -11,7 +11,14 @@ from typing import Any
 from sqlalchemy import Engine, delete, select
 
 import dedupe
-from integration.store import CustomerRow, Decision, GoldenMember, MatchPair, session_scope
+from integration.store import (
+    CustomerRow,
+    Decision,
+    GoldenCustomer,
+    GoldenMember,
+    MatchPair,
+    session_scope,
+)
 from integration.store.models import utcnow
 
 __all__ = ["ResolveReport", "RESOLVABLE", "resolve_customers", "row_ref"]
@@ -175,8 +182,6 @@ def resolve_customers(
 
 def _ensure_golden_shells(session: Any, cluster_ids: set[str]) -> None:
     """Golden rows must exist before members point at them; the golden stage fills them."""
-    from integration.store import GoldenCustomer
-
     have = set(session.scalars(select(GoldenCustomer.golden_id)))
     for cid in sorted(cluster_ids - have):
         session.add(
