@@ -4,33 +4,19 @@ records, run on the rows the hub holds now. Results are kept in ``quality_run``.
 from typing import Any
 
 import dagster as dg
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 import quality
+from integration.quality_ops import scope_rows
 from integration.resources import HubResource
-from integration.store import CustomerRow, GoldenCustomer, QualityRun, session_scope
+from integration.store import QualityRun, session_scope
 
 __all__ = ["build_checks", "run_suite"]
 
 
-def _rows(engine: Engine, scope: str) -> list[dict[str, Any]]:
-    with session_scope(engine) as session:
-        if scope == "golden":
-            goldens = session.scalars(
-                select(GoldenCustomer).where(
-                    GoldenCustomer.status == "active", GoldenCustomer.version > 0
-                )
-            )
-            return [{**g.fields, "golden_id": g.golden_id} for g in goldens]
-        rows = session.scalars(
-            select(CustomerRow).where(CustomerRow.source == scope, CustomerRow.verdict != "deleted")
-        )
-        return [{**r.fields, "source_key": f"{r.stream}:{r.source_key}"} for r in rows]
-
-
 def run_suite(engine: Engine, rules: quality.RuleSet, scope: str) -> quality.SuiteResult:
     """Validate the scope's current rows with its GX suite and keep the result and scorecard."""
-    rows = _rows(engine, scope)
+    rows = scope_rows(engine, scope)
     result = quality.validate_batch(rows, rules, scope)
     verdicts = quality.check_rows(rows, rules, scope)
     card = quality.scorecard(rows, verdicts, scope, rules=rules)

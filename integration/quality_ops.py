@@ -16,6 +16,7 @@ from integration.store.models import utcnow
 
 __all__ = [
     "QuarantineError",
+    "scope_rows",
     "build_docs",
     "build_report",
     "correct_row",
@@ -29,7 +30,8 @@ class QuarantineError(Exception):
     """An admin action on the quarantine cannot be done; the message says why."""
 
 
-def _scope_rows(engine: Engine, scope: str) -> list[dict[str, Any]]:
+def scope_rows(engine: Engine, scope: str) -> list[dict[str, Any]]:
+    """The rows a scope's suite checks: a source's live rows, or the active golden records."""
     with session_scope(engine) as session:
         if scope == "golden":
             q = select(GoldenCustomer).where(
@@ -50,7 +52,7 @@ def current_scorecards(
     """Completeness and validity of what the hub holds now, per scope (source or golden)."""
     cards = {}
     for scope in scopes:
-        rows = _scope_rows(engine, scope)
+        rows = scope_rows(engine, scope)
         cards[scope] = quality.scorecard(
             rows, quality.check_rows(rows, rules, scope), scope, rules=rules
         )
