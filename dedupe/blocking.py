@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dedupe.arrays import unique
 from dedupe.normalize import has_cjk, metaphone_token, name_phonetic
 from dedupe.prepare import FieldData, Prepared
 from dedupe.spec import FieldType
@@ -119,15 +120,29 @@ def _column(prep: Prepared, field: str, how: str) -> Column:
     if how in ("district", "city"):
         return _scalar(fd.derived[how])
     if how == "start":  # the beginning of the street part
-        return _per_value(fd, lambda u: (fd.places[u][3],))
+        if fd.multi:
+            return _per_value(fd, lambda u: (fd.places[u][3],))
+        return _one_per_value(fd, [fd.places[u][3] for u in fd.uniq])
     if how == "tokens":
         return _per_value(fd, _name_tokens)
     if how == "prefix4":
         # phones: the last digits carry the identity, the country code does not
+        if fd.multi:
+            cut = (lambda u: (u[-11:-7],)) if fd.type is FieldType.PHONE else (lambda u: (u[:4],))
+            return _per_value(fd, cut)
         if fd.type is FieldType.PHONE:
-            return _per_value(fd, lambda u: (u[-11:-7],))
-        return _per_value(fd, lambda u: (u[:4],))
+            return _one_per_value(fd, [u[-11:-7] for u in fd.uniq])
+        return _one_per_value(fd, [u[:4] for u in fd.uniq])
     raise ValueError(how)
+
+
+def _one_per_value(fd: FieldData, keys: list[str]) -> Column:
+    """One key per distinct value ("" = none), spread to the records by code."""
+    table: dict[str, int] = {}
+    per_code = np.fromiter(
+        (table.setdefault(k, len(table)) if k else -1 for k in keys), np.int64, count=len(keys)
+    )
+    return _scalar(np.append(per_code, -1)[fd.codes])
 
 
 def _name_tokens(name: str) -> tuple[str, ...]:
@@ -177,7 +192,7 @@ def pairs_from_keys(rec: np.ndarray, codes: np.ndarray, max_block: int) -> np.nd
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     sizes = np.diff(np.r_[starts, len(codes)])
     out: list[np.ndarray] = []
-    for size in np.unique(sizes):
+    for size in unique(sizes):
         if size < 2 or size > max_block:
             continue
         block_starts = starts[sizes == size]
@@ -218,5 +233,5 @@ def candidate_pairs(
         stats[bp.name] = len(lo)
         encoded.append(lo * n + hi)
         total += len(lo)
-    allp = np.unique(np.concatenate(encoded)) if encoded else np.zeros(0, dtype=np.int64)
+    allp = unique(np.concatenate(encoded)) if encoded else np.zeros(0, dtype=np.int64)
     return np.stack([allp // n, allp % n], axis=1), stats

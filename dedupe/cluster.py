@@ -18,6 +18,8 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from dedupe.arrays import unique
+
 __all__ = ["components", "cluster_records"]
 
 Scorer = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -34,7 +36,7 @@ def _intra_pairs(comp: np.ndarray, comp_ids: np.ndarray) -> tuple[np.ndarray, np
     sorted_comp = comp[order]
     lefts, rights = [], []
     sizes = np.bincount(comp)
-    for size in np.unique(sizes[comp_ids]):
+    for size in unique(sizes[comp_ids]):
         chosen = comp_ids[sizes[comp_ids] == size]
         starts = np.searchsorted(sorted_comp, chosen)
         members = order[starts[:, None] + np.arange(size)[None, :]]

@@ -18,7 +18,7 @@ from dedupe.compare import LEVELS, level_name
 from dedupe.errors import DedupeError, DedupeInputError
 from dedupe.ids import ClusterChange, assign_ids
 from dedupe.model import Model, combine_groups, comparison_matrix, field_groups, fit_model
-from dedupe.prepare import Prepared, merge_prepared, prepare
+from dedupe.prepare import Prepared, Records, merge_prepared, prepare
 from dedupe.spec import MatchSettings, MatchSpec
 
 __all__ = ["Resolution", "ScoredPair", "Scorer", "resolve", "resolve_incremental"]
@@ -140,7 +140,7 @@ def _index_pairs(
 
 
 def resolve(
-    records: Sequence[Mapping[str, Any]],
+    records: Records,
     spec: MatchSpec,
     settings: MatchSettings | None = None,
     *,
@@ -158,9 +158,7 @@ def resolve(
     say = progress or (lambda _msg: None)
     t0 = time.perf_counter()
     with _no_gc():
-        # sort by id so that nothing downstream depends on input order
-        order = sorted(range(len(records)), key=lambda i: str(records[i].get(spec.id, "")))
-        prep = prepare([records[i] for i in order], spec, cfg.workers)
+        prep = prepare(records, spec, cfg.workers)  # sorted by id: input order is irrelevant
         say(f"normalized {prep.n} records in {time.perf_counter() - t0:.1f}s")
         return _run(
             spec,
@@ -214,7 +212,7 @@ def _incremental(
     say: Callable[[str], None],
     t0: float,
 ) -> Resolution:
-    batch = prepare(sorted(upserts, key=lambda r: str(r.get(state.spec.id, ""))), state.spec)
+    batch = prepare(upserts, state.spec)
     prep = merge_prepared(state.prep, batch, set(map(str, removed)))
     say(f"normalized {batch.n} new or changed records in {time.perf_counter() - t0:.1f}s")
     must = state.must if must_link is None else list(must_link)
@@ -327,10 +325,8 @@ def _run(
             reuse, prep, cand, fresh, comp, prob_c, evidence, must, cannot, kw
         )
     say(f"clustered in {time.perf_counter() - t0:.1f}s")
-    groups: dict[int, list[str]] = {}
-    for i, lab in enumerate(labels_arr.tolist()):
-        groups.setdefault(lab, []).append(prep.ids[i])
-    mapping, changes = assign_ids(groups.values(), previous, cluster_age)
+    groups = _groups(prep.ids, labels_arr)
+    mapping, changes = assign_ids(groups, previous, cluster_age)
     say(f"assigned {len(groups)} cluster ids in {time.perf_counter() - t0:.1f}s")
     dec, notes = _decisions(prob, labels_arr[left] == labels_arr[right], is_must, is_cannot, cfg)
     sel = np.flatnonzero((prob >= cfg.lower) | is_must | is_cannot)
@@ -380,6 +376,21 @@ def _run(
         ids=prep.ids,
         state=state,
     )
+
+
+def _groups(ids: list[str], labels: np.ndarray) -> list[list[str]]:
+    """Member ids of each cluster, each list in id order, clusters by smallest member
+    (ids are sorted, so index order is id order)."""
+    if not len(labels):
+        return []
+    order = np.lexsort((np.arange(len(labels)), labels))
+    sorted_labels = labels[order]
+    cuts = np.flatnonzero(sorted_labels[1:] != sorted_labels[:-1]) + 1
+    ordered = [ids[i] for i in order.tolist()]
+    bounds = [0, *cuts.tolist(), len(ordered)]
+    groups = [ordered[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    groups.sort(key=lambda g: g[0])
+    return groups
 
 
 def _decisions(

@@ -58,6 +58,8 @@ def assign_ids(
     """groups: member record ids of each new cluster. Returns record -> id, changes."""
     prev = previous or {}
     clusters = sorted((sorted(g) for g in groups), key=lambda g: g[0])
+    if not prev:
+        return _first_ids(clusters, taken or set())
     old_members: dict[str, list[str]] = defaultdict(list)
     for rid, cid in prev.items():
         old_members[cid].append(rid)
@@ -111,4 +113,20 @@ def assign_ids(
             gone[cid].append(rid)
     for cid in sorted(gone):
         changes.append(ClusterChange("left", cid, tuple(sorted(gone[cid]))))
+    return mapping, changes
+
+
+def _first_ids(
+    clusters: list[list[str]], taken: set[str]
+) -> tuple[dict[str, str], list[ClusterChange]]:
+    """No earlier run: every cluster gets a fresh id, every multi-record one is created."""
+    used = set(taken)
+    mapping: dict[str, str] = {}
+    changes: list[ClusterChange] = []
+    for members in clusters:
+        cid = fresh_id(members[0], used)
+        used.add(cid)
+        if len(members) > 1:
+            changes.append(ClusterChange("created", cid, tuple(members)))
+        mapping.update(dict.fromkeys(members, cid))
     return mapping, changes

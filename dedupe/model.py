@@ -88,9 +88,10 @@ class Model:
             return np.zeros(prep.n)
         u_exact = self.u[name][-1]
         default = self.tf_default[name]
-        freq = np.fromiter(
-            (table.get(v, default) for v in fd.first.tolist()), dtype=np.float64, count=prep.n
+        per_code = np.fromiter(
+            (table.get(v, default) for v in fd.uniq), dtype=np.float64, count=len(fd.uniq)
         )
+        freq = np.append(per_code, default)[fd.value_codes]
         return np.clip(np.log2(u_exact / np.maximum(freq, 1e-12)), -_TF_CLAMP, _TF_CLAMP)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import count
 from typing import Any
 
 import numpy as np
@@ -80,30 +81,52 @@ def normalizer_for(ftype: FieldType, region: str) -> Callable[[object], str | No
 
 @dataclass
 class FieldData:
-    """One field over all records. `values[i]` holds record i's normalized values (a
-    field may hold a list: any element may match); `first` and `codes` are the first
-    value as strings / integer codes (-1 = missing) for vectorised comparison."""
+    """One field over all records, as integer codes into its distinct values.
+
+    `codes[i]` is the code of record i's (first) value, -1 = missing; `uniq[c]` is the
+    value of code c. A field whose cells hold lists (several phones) keeps every
+    record's values in `multi_values`: any element may match."""
 
     name: str
     type: FieldType
-    values: list[tuple[str, ...]]
-    first: np.ndarray
     codes: np.ndarray
-    multi: bool
-    vocab: list[str]  # every distinct value (for list-valued fields, every element)
-    tally: np.ndarray  # how many records hold each vocab value (term frequencies)
+    uniq: list[str]
+    multi_values: list[tuple[str, ...]] | None = None
     # per-record derived keys as integer codes (-1 = none), so that comparing a pair
-    # is an array lookup, not a Python call: built once per record, not once per pair
+    # is an array lookup, not a Python call: built once per value, not once per pair
     derived: dict[str, np.ndarray] = field(default_factory=dict)
-
     syllables: np.ndarray | None = None  # Chinese names: one character per syllable
-    uniq: list[str] = field(default_factory=list)  # distinct first values, by code
     # addresses: key -> (province, city, district, street start), from the split of the
     # raw cell (re-splitting a key is slower and need not give the same answer)
     places: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # the first value per record as strings, for rapidfuzz (which wants str lists)
+        self.first = np.asarray([*self.uniq, ""], dtype=object)[self.codes]
+        # codes into `uniq`, kept when a derived field redefines `codes` (what counts
+        # as an exact match) as the place field does
+        self.value_codes = self.codes
+        if self.multi_values is None:
+            self.vocab = self.uniq
+            self.tally = np.bincount(self.codes[self.codes >= 0], minlength=len(self.uniq))
+        else:
+            counts = Counter(x for v in self.multi_values for x in v)
+            self.vocab = list(counts)
+            self.tally = np.fromiter(counts.values(), np.int64, len(counts))
         self.total = max(int(self.tally.sum()), 1)
+
+    @property
+    def multi(self) -> bool:
+        return self.multi_values is not None
+
+    @property
+    def values(self) -> list[tuple[str, ...]]:
+        """Every record's values as a tuple (built on demand for single-valued fields)."""
+        if self.multi_values is not None:
+            return self.multi_values
+        per_code = [(u,) for u in self.uniq]
+        per_code.append(())
+        return [per_code[c] for c in self.codes.tolist()]
 
 
 @dataclass
@@ -116,120 +139,174 @@ class Prepared:
         return len(self.ids)
 
 
+Records = Sequence[Mapping[str, Any]] | Mapping[str, Sequence[Any]]
+
+
+def _raw_columns(records: Records, spec: MatchSpec) -> tuple[list[Any], dict[str, Sequence[Any]]]:
+    """The id column and one sequence per spec field, in input order. `records` is a
+    sequence of mappings or a mapping of columns (the CSV reader's cheaper shape)."""
+    if not isinstance(records, Mapping):
+        raw_ids = [rec.get(spec.id) for rec in records]
+        return raw_ids, {name: [rec.get(name) for rec in records] for name in spec.fields}
+    if spec.id not in records:
+        raise DedupeInputError(f"No id column '{spec.id}' in the input.")
+    raw_ids = list(records[spec.id])
+    cols: dict[str, Sequence[Any]] = {}
+    for name in spec.fields:
+        col = records.get(name)
+        cols[name] = [None] * len(raw_ids) if col is None else col
+        if len(cols[name]) != len(raw_ids):
+            raise DedupeInputError(
+                f"Column '{name}' has {len(cols[name])} values, the id column {len(raw_ids)}."
+            )
+    return raw_ids, cols
+
+
+def _sorted_ids(raw_ids: list[Any], spec: MatchSpec) -> tuple[list[str], np.ndarray]:
+    """Ids (checked: present, unique) sorted, and the input position of each: records
+    are kept in id order so that nothing downstream depends on input order."""
+    ids = raw_ids if all(map(str.__instancecheck__, raw_ids)) else [_id_text(r) for r in raw_ids]
+    if not all(map(str.strip, ids)):
+        pos = next(k for k, rid in enumerate(ids) if not rid.strip())
+        raise DedupeInputError(f"Record {pos + 1} has no value in id column '{spec.id}'.")
+    if len(set(ids)) != len(ids):
+        seen: set[str] = set()
+        for rid in ids:
+            if rid in seen:
+                raise DedupeInputError(f"Duplicate id '{rid}' in column '{spec.id}'.")
+            seen.add(rid)
+    if not ids:
+        return ids, np.zeros(0, dtype=np.int64)
+    # numpy sorts str by code point like Python does, without a key call per record
+    order = np.argsort(np.asarray(ids), kind="stable")
+    return [ids[i] for i in order.tolist()], order
+
+
+def _codes_of(keys: list[str | None]) -> tuple[np.ndarray, list[str]]:
+    """Code per key (-1 for None) and the distinct keys by code, in one C-level pass."""
+    table: defaultdict[str | None, int] = defaultdict(count().__next__)
+    table[None]  # noqa: B018 - None takes code 0, shifted to -1 below
+    codes = np.fromiter(map(table.__getitem__, keys), np.int64, count=len(keys)) - 1
+    return codes, list(table)[1:]  # type: ignore[return-value]
+
+
+def _id_text(raw: Any) -> str:
+    return "" if raw is None else str(raw)
+
+
+def _raw_codes(col: Sequence[Any]) -> tuple[np.ndarray, list[Any]] | None:
+    """Per cell the code of its raw value (in first-seen order) and the distinct raw
+    values, in one C-level pass; None when cells are unhashable (lists of values)."""
+    table: defaultdict[Any, int] = defaultdict(count().__next__)
+    try:
+        codes = np.fromiter(map(table.__getitem__, col), np.int64, count=len(col))
+    except TypeError:
+        return None
+    return codes, list(table)
+
+
 def _cell_values(cell: Any, norm: Callable[[object], str | None]) -> tuple[str, ...]:
-    if cell is None:
-        return ()
     items = cell if isinstance(cell, list | tuple | set | frozenset) else (cell,)
     out: list[str] = []
     for item in items:
-        if item is None or (isinstance(item, str) and not item.strip()):
-            continue
-        if isinstance(item, float) and item != item:  # NaN from pandas
-            continue
-        v = norm(item)
-        if v is not None and v not in out:
-            out.append(v)
+        if _present(item):
+            v = norm(item)
+            if v is not None and v not in out:
+                out.append(v)
     return tuple(out)
 
 
-def _column_values(cells: list[Any], norm: Callable[[object], str | None]) -> list[tuple[str, ...]]:
-    """Normalize a column, each distinct plain string once (columns repeat a lot)."""
-    seen: dict[str, tuple[str, ...]] = {}
-    empty: tuple[str, ...] = ()
-    out: list[tuple[str, ...]] = []
-    append = out.append
-    for cell in cells:
-        if cell is None:
-            append(empty)
-        elif type(cell) is str:
-            hit = seen.get(cell)
-            if hit is None:
-                v = norm(cell) if cell.strip() else None
-                hit = seen[cell] = (v,) if v is not None else empty
-            append(hit)
-        else:
-            append(_cell_values(cell, norm))
-    return out
-
-
-def prepare(records: Sequence[Mapping[str, Any]], spec: MatchSpec, workers: int = 1) -> Prepared:
-    """Normalize every field of every record. With workers > 1 and a large input, the
-    fields are shared out between forked processes (normalization is pure Python and
-    per field independent; the results are the same, only sooner)."""
-    ids: list[str] = []
-    seen: set[str] = set()
-    for pos, rec in enumerate(records):
-        rid = rec.get(spec.id)
-        if rid is None or str(rid).strip() == "":
-            raise DedupeInputError(f"Record {pos + 1} has no value in id column '{spec.id}'.")
-        rid = str(rid)
-        if rid in seen:
-            raise DedupeInputError(f"Duplicate id '{rid}' in column '{spec.id}'.")
-        seen.add(rid)
-        ids.append(rid)
+def prepare(records: Records, spec: MatchSpec, workers: int = 1) -> Prepared:
+    """Normalize every field of every record. Each distinct raw value is normalized
+    once; with workers > 1 and many distinct values the work is shared out between
+    forked processes (normalization is pure Python; the results are the same, sooner)."""
+    raw_ids, cols = _raw_columns(records, spec)
+    ids, order = _sorted_ids(raw_ids, spec)
     prep = Prepared(ids=ids)
-    names = list(spec.fields)
-    if workers > 1 and len(records) >= _PARALLEL_MIN and "fork" in mp.get_all_start_methods():
-        built = _prepare_parallel(records, spec, names, workers)
-    else:
-        built = {name: _prepare_field(records, spec, name) for name in names}
-    prep.fields.update((name, built[name]) for name in names)  # spec order
+    raw: dict[str, tuple[np.ndarray, list[Any]]] = {}
+    for name in spec.fields:
+        coded = _raw_codes(cols[name])
+        if coded is not None:
+            raw[name] = coded
+    normalized = _normalize_all({name: r[1] for name, r in raw.items()}, spec, workers)
+    for name, ftype in spec.fields.items():
+        if name not in raw:  # list-valued cells: the slow path, element by element
+            norm = normalizer_for(ftype, spec.region)
+            values = [_cell_values(cols[name][i], norm) for i in order.tolist()]
+            places = None
+            if ftype is FieldType.ADDRESS:
+                places = {v: _place_of(v) for vals in values for v in vals}
+            prep.fields[name] = build_field(name, ftype, values, places)
+            continue
+        keys = [k for k, _ in normalized[name]]
+        key_codes, uniq = _codes_of(keys)
+        codes = key_codes[raw[name][0][order]] if len(order) else raw[name][0]
+        places = {k: p for k, p in normalized[name] if p is not None and k is not None}
+        prep.fields[name] = field_from_codes(name, ftype, codes, uniq, None, places)
     _add_virtual_fields(prep)
     return prep
 
 
-_PARALLEL_MIN = 100_000
-# rough cost of normalizing one cell of each type, to share fields out evenly
-_COST = {
-    FieldType.ADDRESS: 6,
-    FieldType.PHONE: 3,
-    FieldType.PERSON_NAME: 3,
-    FieldType.EMAIL: 2,
-    FieldType.COMPANY_NAME: 2,
-    FieldType.DATE: 2,
-}
+def _present(cell: Any) -> bool:
+    if cell is None:
+        return False
+    if isinstance(cell, str):
+        return bool(cell.strip())
+    return not (isinstance(cell, float) and cell != cell)  # NaN from pandas
 
 
-def _prepare_field(records: Sequence[Mapping[str, Any]], spec: MatchSpec, name: str) -> FieldData:
-    ftype = spec.fields[name]
-    values = _column_values([rec.get(name) for rec in records], normalizer_for(ftype, spec.region))
-    if ftype is not FieldType.ADDRESS:
-        return build_field(name, ftype, values)
-    places = {v[0]: _PLACES[v[0]] for v in values if v}
-    _PLACES.clear()
-    return build_field(name, ftype, values, places)
+Normalized = list[tuple[str | None, tuple[str, str, str, str] | None]]
 
 
-_FORKED: tuple[Sequence[Mapping[str, Any]], MatchSpec] | None = None
+def _normalize_values(ftype: FieldType, region: str, raw: Sequence[Any]) -> Normalized:
+    """(key, address places or None) per raw value."""
+    norm = normalizer_for(ftype, region)
+    out: Normalized = []
+    for v in raw:
+        key = norm(v) if _present(v) else None
+        out.append((key, _PLACES.pop(key, None) if key is not None else None))
+    return out
 
 
-def _forked_fields(names: list[str]) -> dict[str, FieldData]:
+def _place_of(key: str) -> tuple[str, str, str, str]:
+    return _PLACES.pop(key, None) or _split_key(key)
+
+
+_PARALLEL_MIN = 50_000  # distinct values: below this forking costs more than it saves
+_CHUNK = 20_000
+_FORKED: tuple[dict[str, list[Any]], MatchSpec] | None = None
+
+
+def _forked_chunk(task: tuple[str, int]) -> Normalized:
     assert _FORKED is not None  # set by the parent before forking
-    return {name: _prepare_field(_FORKED[0], _FORKED[1], name) for name in names}
+    distinct, spec = _FORKED
+    name, start = task
+    return _normalize_values(spec.fields[name], spec.region, distinct[name][start : start + _CHUNK])
 
 
-def _prepare_parallel(
-    records: Sequence[Mapping[str, Any]], spec: MatchSpec, names: list[str], workers: int
-) -> dict[str, FieldData]:
-    """Greedy split by cost; the parent works on the first share while forked children
-    (which see the records without copying them) work on the others."""
-    shares: list[list[str]] = [[] for _ in range(workers)]
-    load = [0] * workers
-    for name in sorted(names, key=lambda n: -_COST.get(spec.fields[n], 1)):
-        k = load.index(min(load))
-        shares[k].append(name)
-        load[k] += _COST.get(spec.fields[name], 1)
+def _normalize_all(
+    distinct: dict[str, list[Any]], spec: MatchSpec, workers: int
+) -> dict[str, Normalized]:
+    total = sum(map(len, distinct.values()))
+    if workers <= 1 or total < _PARALLEL_MIN or "fork" not in mp.get_all_start_methods():
+        return {
+            name: _normalize_values(spec.fields[name], spec.region, raw)
+            for name, raw in distinct.items()
+        }
+    # chunks of distinct values, not whole fields, so that the workers finish together;
+    # forked children see the values without copying them, only results travel back
+    tasks = [(name, s) for name, raw in distinct.items() for s in range(0, len(raw), _CHUNK)]
     global _FORKED
-    _FORKED = (records, spec)
+    _FORKED = (distinct, spec)
     try:
-        with mp.get_context("fork").Pool(workers - 1) as pool:
-            pending = [pool.apply_async(_forked_fields, (share,)) for share in shares[1:]]
-            built = _forked_fields(shares[0])
-            for job in pending:
-                built.update(job.get())
+        with mp.get_context("fork").Pool(workers) as pool:
+            done = pool.map(_forked_chunk, tasks, chunksize=1)
     finally:
         _FORKED = None
-    return built
+    out: dict[str, Normalized] = {name: [] for name in distinct}
+    for (name, _), part in zip(tasks, done, strict=True):
+        out[name].extend(part)
+    return out
 
 
 LOCALITY_FIELD = "~locality"
@@ -260,7 +337,7 @@ def _locality_field(prep: Prepared) -> FieldData | None:
     sources = [
         fd for fd in prep.fields.values() if fd.type in (FieldType.ADDRESS, FieldType.CATEGORY)
     ]
-    if not sources or prep.n == 0:
+    if not sources or prep.n == 0 or not any(map(_names_a_place, sources)):
         return None
     # records with the same source values share one place: find the distinct
     # combinations with arrays, work out each once
@@ -288,6 +365,13 @@ def _locality_field(prep: Prepared) -> FieldData | None:
     return fd
 
 
+def _names_a_place(fd: FieldData) -> bool:
+    """Whether some value of this address / category column is a Chinese place."""
+    if fd.type is FieldType.ADDRESS:
+        return any(p[0] or p[1] for p in fd.places.values())
+    return any(map(has_cjk, fd.uniq))
+
+
 def _place(sources: list[FieldData], i: int) -> tuple[str, str, str]:
     """(province, city, district) of record i from the first source that names each."""
     prov = city = dist = ""
@@ -312,7 +396,7 @@ def build_field(
     values: list[tuple[str, ...]],
     places: dict[str, tuple[str, str, str, str]] | None = None,
 ) -> FieldData:
-    first = np.array([v[0] if v else "" for v in values], dtype=object)
+    """A field from each record's tuple of normalized values."""
     lookup: dict[str, int] = {}
     codes = np.fromiter(
         (lookup.setdefault(v[0], len(lookup)) if v else -1 for v in values),
@@ -320,14 +404,20 @@ def build_field(
         count=len(values),
     )
     multi = bool(len(values)) and max(map(len, values)) > 1
-    if multi:
-        counts = Counter(x for v in values for x in v)
-        vocab, tally = list(counts), np.fromiter(counts.values(), np.int64, len(counts))
-    else:  # one value per record: count the codes with numpy (a Counter costs 100 B/value)
-        vocab, tally = list(lookup), np.bincount(codes[codes >= 0], minlength=len(lookup))
-    fd = FieldData(name, ftype, values, first, codes, multi, vocab, tally)
-    # derived keys are computed once per distinct value, then spread to the records
-    uniq = fd.uniq = vocab if not multi else list(lookup)
+    return field_from_codes(name, ftype, codes, list(lookup), values if multi else None, places)
+
+
+def field_from_codes(
+    name: str,
+    ftype: FieldType,
+    codes: np.ndarray,
+    uniq: list[str],
+    multi_values: list[tuple[str, ...]] | None = None,
+    places: dict[str, tuple[str, str, str, str]] | None = None,
+) -> FieldData:
+    """A field from codes into its distinct first values, with its derived keys
+    (computed once per distinct value, then spread to the records)."""
+    fd = FieldData(name, ftype, codes, uniq, multi_values)
 
     def spread(per_value: list[Any], missing: object, dtype: Any = object) -> np.ndarray:
         return np.asarray([*per_value, missing], dtype=dtype)[codes]
@@ -350,10 +440,17 @@ def build_field(
             [len(t) >= 2 and len(t[0]) == 1 for t in toks], False, bool
         )
     if ftype is FieldType.ADDRESS:
-        fd.places = places if places is not None else {s: _split_key(s) for s in uniq}
+        known = places or {}
+        fd.places = {s: known.get(s) or _split_key(s) for s in uniq}
+        if multi_values is not None:
+            for vals in multi_values:
+                for s in vals:
+                    if s not in fd.places:
+                        fd.places[s] = known.get(s) or _split_key(s)
         dist = [fd.places[s][2] or fd.places[s][1] for s in uniq]
         fd.derived["district"] = spread_codes(dist)
     if ftype is FieldType.DATE:  # "2001-03-06" vs "2001-06-03": day and month swapped
+        lookup = {s: i for i, s in enumerate(uniq)}
         swapped = encode([f"{s[:4]}-{s[8:10]}-{s[5:7]}" for s in uniq], lookup)
         fd.derived["swapped"] = np.append(swapped, -2)[codes]
     if ftype is FieldType.EMAIL:  # the digits of an address ("#" so none is a value too)
