@@ -165,7 +165,7 @@ def _best_over_lists(
     fd: FieldData, left: np.ndarray, right: np.ndarray, levels: np.ndarray, top: int
 ) -> None:
     """List-valued cells (several phones): the best level over all element pairs."""
-    lens = np.fromiter((len(v) for v in fd.values), dtype=np.int32, count=len(fd.values))
+    lens = np.fromiter(map(len, fd.values), dtype=np.int32, count=len(fd.codes))
     todo = np.flatnonzero(
         ((lens[left] > 1) | (lens[right] > 1))
         & (lens[left] > 0)
@@ -175,9 +175,10 @@ def _best_over_lists(
     owner: list[int] = []
     a: list[tuple[str, ...]] = []
     b: list[tuple[str, ...]] = []
+    values = fd.values
     for k in todo.tolist():
-        for x in fd.values[left[k]]:
-            for y in fd.values[right[k]]:
+        for x in values[left[k]]:
+            for y in values[right[k]]:
                 owner.append(k)
                 a.append((x,))
                 b.append((y,))

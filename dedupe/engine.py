@@ -278,7 +278,7 @@ def _run(
     if reuse is not None:
         levels, bits, fresh = _reuse_scores(reuse, prep, cand)
     if model is None:
-        lv = comparison_matrix(prep, left, right)
+        lv = comparison_matrix(prep, left, right, cfg.workers)
         labels = np.full(len(cand), -1, dtype=np.int8)
         code = left * n + right
         for pairs, value in ((must, 1), (cannot, 0)):
@@ -296,9 +296,12 @@ def _run(
         say(f"learned weights by EM (prior {model.prior:.2e} that two records match)")
     scorer = Scorer(prep, model)
     if levels is None or bits is None:
+        if lv is None:
+            lv = comparison_matrix(prep, left, right, cfg.workers)
         levels, bits = scorer.contributions(left, right, lv)
     elif fresh.any():
-        levels[fresh], bits[fresh] = scorer.contributions(left[fresh], right[fresh])
+        lv_fresh = comparison_matrix(prep, left[fresh], right[fresh], cfg.workers)
+        levels[fresh], bits[fresh] = scorer.contributions(left[fresh], right[fresh], lv_fresh)
     prob = _prob(model.base + bits.sum(axis=1))
     code = left * n + right
     is_must = np.isin(code, [a * n + b for a, b in must])
@@ -313,7 +316,7 @@ def _run(
     kw: dict[str, Any] = dict(
         upper=cfg.upper,
         cohesion=cfg.cohesion,
-        scorer=scorer.evidence,
+        scorer=_known_first(n, left * n + right, evidence, scorer.evidence),
         max_dense=cfg.max_cluster_dense,
     )
     if reuse is None:
@@ -328,8 +331,10 @@ def _run(
     groups = _groups(prep.ids, labels_arr)
     mapping, changes = assign_ids(groups, previous, cluster_age)
     say(f"assigned {len(groups)} cluster ids in {time.perf_counter() - t0:.1f}s")
-    dec, notes = _decisions(prob, labels_arr[left] == labels_arr[right], is_must, is_cannot, cfg)
+    # only pairs at or above the lower threshold (or decided by an admin) are reported
     sel = np.flatnonzero((prob >= cfg.lower) | is_must | is_cannot)
+    same = labels_arr[left[sel]] == labels_arr[right[sel]]
+    dec, notes = _decisions(prob[sel], same, is_must[sel], is_cannot[sel], cfg)
     names = list(prep.fields)
     stats = {
         "records": n,
@@ -338,8 +343,8 @@ def _run(
         "blocking": pass_stats,
         "clusters": len(set(mapping.values())),
         "pairs_reported": int(len(sel)),
-        "merge_pairs": int((dec[sel] == "merge").sum()),
-        "review_pairs": int((dec[sel] == "review").sum()),
+        "merge_pairs": int((dec == "merge").sum()),
+        "review_pairs": int((dec == "review").sum()),
         "prior": model.prior,
         "seconds": round(time.perf_counter() - t0, 3),
     }
@@ -369,13 +374,35 @@ def _run(
             levels[sel],
             bits[sel],
             [prep.fields[k].type for k in names],
-            dec[sel].tolist(),
-            notes[sel].tolist(),
+            dec.tolist(),
+            notes.tolist(),
         ),
         candidates=cand if cfg.keep_candidates else None,
         ids=prep.ids,
         state=state,
     )
+
+
+def _known_first(
+    n: int,
+    codes: np.ndarray,
+    known: np.ndarray,
+    score: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """Evidence of pairs (i < j): taken from the candidates' (`codes` sorted, `known`)
+    where the pair is one, scored only for the others."""
+
+    def evidence(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        want = left * n + right
+        pos = np.minimum(np.searchsorted(codes, want), max(len(codes) - 1, 0))
+        hit = codes[pos] == want if len(codes) else np.zeros(len(want), dtype=bool)
+        out = np.empty(len(want), dtype=np.float64)
+        out[hit] = known[pos[hit]]
+        if (~hit).any():
+            out[~hit] = score(left[~hit], right[~hit])
+        return out
+
+    return evidence
 
 
 def _groups(ids: list[str], labels: np.ndarray) -> list[list[str]]:

@@ -10,6 +10,7 @@ match posterior is clamped to 1 (merge) or 0 (keep apart).
 
 from __future__ import annotations
 
+import multiprocessing as mp
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -132,11 +133,37 @@ def combine_groups(bits: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
     return bits
 
 
-def comparison_matrix(prep: Prepared, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+def comparison_matrix(
+    prep: Prepared, left: np.ndarray, right: np.ndarray, workers: int = 1
+) -> np.ndarray:
+    """Level of every field (columns) for every pair (rows). With workers > 1 and many
+    pairs, slices of the pairs are compared in forked processes: rapidfuzz holds the
+    GIL while it converts Python strings, so threads would not help."""
+    if workers > 1 and len(left) >= _PARALLEL_PAIRS and "fork" in mp.get_all_start_methods():
+        global _FORKED
+        _FORKED = (prep, left, right)
+        bounds = np.linspace(0, len(left), workers * 4 + 1).astype(np.int64).tolist()
+        try:
+            with mp.get_context("fork").Pool(workers) as pool:
+                parts = pool.map(_forked_slice, list(zip(bounds[:-1], bounds[1:], strict=True)))
+        finally:
+            _FORKED = None
+        return np.concatenate(parts)
     cols = [compare_field(fd, left, right) for fd in prep.fields.values()]
     if not cols:
         return np.zeros((len(left), 0), dtype=np.int8)
     return np.stack(cols, axis=1)
+
+
+_PARALLEL_PAIRS = 400_000
+_FORKED: tuple[Prepared, np.ndarray, np.ndarray] | None = None
+
+
+def _forked_slice(bounds: tuple[int, int]) -> np.ndarray:
+    assert _FORKED is not None  # set by the parent before forking
+    prep, left, right = _FORKED
+    a, b = bounds
+    return comparison_matrix(prep, left[a:b], right[a:b])
 
 
 def _estimate_u(prep: Prepared, sample: int, seed: int) -> dict[str, np.ndarray]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import count
@@ -124,9 +124,9 @@ class FieldData:
         """Every record's values as a tuple (built on demand for single-valued fields)."""
         if self.multi_values is not None:
             return self.multi_values
-        per_code = [(u,) for u in self.uniq]
-        per_code.append(())
-        return [per_code[c] for c in self.codes.tolist()]
+        per_code: list[tuple[str, ...]] = [(u,) for u in self.uniq]
+        per_code.append(())  # code -1: missing
+        return [per_code[c] for c in self.value_codes.tolist()]
 
 
 @dataclass
@@ -228,21 +228,26 @@ def prepare(records: Records, spec: MatchSpec, workers: int = 1) -> Prepared:
         coded = _raw_codes(cols[name])
         if coded is not None:
             raw[name] = coded
-    normalized = _normalize_all({name: r[1] for name, r in raw.items()}, spec, workers)
+    built: dict[str, FieldData] = {}
+    # fields arrive as their last chunk is normalized: each is built while the workers
+    # go on with the next
+    for name, (keys, found) in _normalize_all({k: r[1] for k, r in raw.items()}, spec, workers):
+        raw_codes = raw.pop(name)[0]
+        key_codes, uniq = _codes_of(keys)
+        codes = key_codes[raw_codes[order]] if len(order) else raw_codes
+        places = None
+        if found is not None:
+            places = {k: p for k, p in zip(keys, found, strict=True) if k is not None and p}
+        built[name] = field_from_codes(name, spec.fields[name], codes, uniq, None, places)
     for name, ftype in spec.fields.items():
-        if name not in raw:  # list-valued cells: the slow path, element by element
+        if name not in built:  # list-valued cells: the slow path, element by element
             norm = normalizer_for(ftype, spec.region)
             values = [_cell_values(cols[name][i], norm) for i in order.tolist()]
             places = None
             if ftype is FieldType.ADDRESS:
                 places = {v: _place_of(v) for vals in values for v in vals}
-            prep.fields[name] = build_field(name, ftype, values, places)
-            continue
-        keys = [k for k, _ in normalized[name]]
-        key_codes, uniq = _codes_of(keys)
-        codes = key_codes[raw[name][0][order]] if len(order) else raw[name][0]
-        places = {k: p for k, p in normalized[name] if p is not None and k is not None}
-        prep.fields[name] = field_from_codes(name, ftype, codes, uniq, None, places)
+            built[name] = build_field(name, ftype, values, places)
+        prep.fields[name] = built[name]  # spec order
     _add_virtual_fields(prep)
     return prep
 
@@ -255,20 +260,21 @@ def _present(cell: Any) -> bool:
     return not (isinstance(cell, float) and cell != cell)  # NaN from pandas
 
 
-Normalized = list[tuple[str | None, tuple[str, str, str, str] | None]]
+Place = tuple[str, str, str, str]
+# per distinct raw value: its key (None = missing or invalid), and for addresses its
+# place (province, city, district, street start)
+Normalized = tuple[list[str | None], list[Place | None] | None]
 
 
 def _normalize_values(ftype: FieldType, region: str, raw: Sequence[Any]) -> Normalized:
-    """(key, address places or None) per raw value."""
     norm = normalizer_for(ftype, region)
-    out: Normalized = []
-    for v in raw:
-        key = norm(v) if _present(v) else None
-        out.append((key, _PLACES.pop(key, None) if key is not None else None))
-    return out
+    keys = [norm(v) if _present(v) else None for v in raw]
+    if ftype is not FieldType.ADDRESS:
+        return keys, None
+    return keys, [_PLACES.pop(k, None) if k is not None else None for k in keys]
 
 
-def _place_of(key: str) -> tuple[str, str, str, str]:
+def _place_of(key: str) -> Place:
     return _PLACES.pop(key, None) or _split_key(key)
 
 
@@ -286,27 +292,36 @@ def _forked_chunk(task: tuple[str, int]) -> Normalized:
 
 def _normalize_all(
     distinct: dict[str, list[Any]], spec: MatchSpec, workers: int
-) -> dict[str, Normalized]:
+) -> Iterator[tuple[str, Normalized]]:
+    """(field, its normalized distinct values), field after field."""
     total = sum(map(len, distinct.values()))
     if workers <= 1 or total < _PARALLEL_MIN or "fork" not in mp.get_all_start_methods():
-        return {
-            name: _normalize_values(spec.fields[name], spec.region, raw)
-            for name, raw in distinct.items()
-        }
+        for name, raw in distinct.items():
+            yield name, _normalize_values(spec.fields[name], spec.region, raw)
+        return
     # chunks of distinct values, not whole fields, so that the workers finish together;
     # forked children see the values without copying them, only results travel back
     tasks = [(name, s) for name, raw in distinct.items() for s in range(0, len(raw), _CHUNK)]
+    last = {name: k for k, (name, _) in enumerate(tasks)}
     global _FORKED
     _FORKED = (distinct, spec)
     try:
         with mp.get_context("fork").Pool(workers) as pool:
-            done = pool.map(_forked_chunk, tasks, chunksize=1)
+            keys: list[str | None] = []
+            places: list[Place | None] | None = None
+            results = pool.imap(_forked_chunk, tasks, chunksize=1)
+            for k, ((name, _), (chunk_keys, chunk_places)) in enumerate(
+                zip(tasks, results, strict=True)
+            ):
+                keys.extend(chunk_keys)
+                if chunk_places is not None:
+                    places = [] if places is None else places
+                    places.extend(chunk_places)
+                if last[name] == k:
+                    yield name, (keys, places)
+                    keys, places = [], None
     finally:
         _FORKED = None
-    out: dict[str, Normalized] = {name: [] for name in distinct}
-    for (name, _), part in zip(tasks, done, strict=True):
-        out[name].extend(part)
-    return out
 
 
 LOCALITY_FIELD = "~locality"
@@ -320,8 +335,10 @@ def _add_virtual_fields(prep: Prepared) -> None:
     for ftype in POOLED:
         cols = [fd for fd in prep.fields.values() if fd.type is ftype]
         if len(cols) > 1:
+            per_col = [fd.values for fd in cols]  # built once: a property, not a list
             values = [
-                tuple(dict.fromkeys(v for fd in cols for v in fd.values[i])) for i in range(prep.n)
+                tuple(dict.fromkeys(v for vals in row for v in vals))
+                for row in zip(*per_col, strict=True)
             ]
             name = f"~{ftype.value}"
             prep.fields[name] = build_field(name, ftype, values)
