@@ -16,7 +16,7 @@ import numpy as np
 
 from dedupe.arrays import unique
 from dedupe.normalize import has_cjk, metaphone_token, name_phonetic
-from dedupe.prepare import FieldData, Prepared
+from dedupe.prepare import FieldData, Prepared, encode
 from dedupe.spec import FieldType
 
 __all__ = ["BlockingPass", "blocking_passes", "candidate_pairs", "pass_keys"]
@@ -65,12 +65,27 @@ def blocking_passes(prep: Prepared) -> list[BlockingPass]:
         for o in others:
             # a typo'd phone / e-mail still shares its first characters with the truth
             passes.append(BlockingPass(f"{n}+{o}~prefix", ((n, "value"), (o, "prefix4"))))
+    if len(names) == 2:
+        # given name and surname columns: also block on both in either order, so that a
+        # record with the two swapped still meets its twin
+        pair = f"{names[0]}|{names[1]}"
+        passes.append(BlockingPass(f"{pair}~sound", ((pair, "pair_sound"),)))
+        for loc in locality + by_type.get(FieldType.DATE, []):
+            passes.append(
+                BlockingPass(f"{pair}~token+{loc}", ((pair, "pair_tokens"), (loc, "value")))
+            )
     if not passes:  # nothing typed as a key: fall back on every field's exact value
         passes = [BlockingPass(f, ((f, "value"),)) for f in prep.fields]
     return passes
 
 
-Column = tuple[np.ndarray, np.ndarray]  # (record index, key code) per key occurrence
+Column = tuple[np.ndarray, np.ndarray]
+_NAME_KEYS = (
+    "phonetic",
+    "tokens",
+    "pair_sound",
+    "pair_tokens",
+)  # (record index, key code) per key occurrence
 
 
 def _explode(values: list[tuple[str, ...]]) -> Column:
@@ -112,6 +127,8 @@ def _scalar(codes: np.ndarray) -> Column:
 
 
 def _column(prep: Prepared, field: str, how: str) -> Column:
+    if how in ("pair_sound", "pair_tokens"):
+        return _name_pair(prep, *field.split("|"), both=how == "pair_sound")
     fd = prep.fields[field]
     if how == "value":
         return _explode(fd.values) if fd.multi else _scalar(fd.codes)
@@ -143,6 +160,32 @@ def _one_per_value(fd: FieldData, keys: list[str]) -> Column:
         (table.setdefault(k, len(table)) if k else -1 for k in keys), np.int64, count=len(keys)
     )
     return _scalar(np.append(per_code, -1)[fd.codes])
+
+
+def _name_pair(prep: Prepared, first: str, second: str, *, both: bool) -> Column:
+    """Keys from two name columns regardless of which holds which part: with `both`,
+    the two sounds sorted (one key, a record needs both names); else each token's
+    sound (several keys per record)."""
+    per_record = []
+    for name in (first, second):
+        fd = prep.fields[name]
+        if both:
+            sounds = [name_phonetic(u) for u in fd.uniq]
+        else:
+            sounds = ["\x1f".join(_name_tokens(u)) for u in fd.uniq]
+        sounds.append("")
+        per_record.append([sounds[c] for c in fd.value_codes.tolist()])
+    if both:
+        keys = [
+            (min(x, y) + "\x1f" + max(x, y)) if x and y else ""
+            for x, y in zip(*per_record, strict=True)
+        ]
+        return _scalar(encode(keys))
+    values = [
+        tuple(k for k in (x + "\x1f" + y).split("\x1f") if k)
+        for x, y in zip(*per_record, strict=True)
+    ]
+    return _explode(values)
 
 
 def _name_tokens(name: str) -> tuple[str, ...]:
@@ -223,9 +266,9 @@ def candidate_pairs(
             continue
         rec, codes = pass_keys(prep, bp, cache)
         # a name alone is the weakest key: its blocks get a sixth of the size budget
-        weak = all(how in ("phonetic", "tokens") for _, how in bp.parts) or any(
-            how == "tokens"
-            for _, how in bp.parts  # one name token: "john" + a city
+        # a name alone, or one name token ("john" + a city), is the weakest key
+        weak = all(how in _NAME_KEYS for _, how in bp.parts) or any(
+            how in ("tokens", "pair_tokens") for _, how in bp.parts
         )
         pairs = pairs_from_keys(rec, codes, max(2, max_block // 6) if weak else max_block)
         pairs = pairs[pairs[:, 0] != pairs[:, 1]]

@@ -18,7 +18,7 @@ from dedupe.normalize import char_pinyin
 from dedupe.prepare import FieldData, build_field
 from dedupe.spec import FieldType
 
-__all__ = ["LEVELS", "compare_field", "level_name"]
+__all__ = ["LEVELS", "compare_field", "compare_values", "cross_names", "level_name"]
 
 LEVELS: dict[FieldType, tuple[str, ...]] = {
     FieldType.PERSON_NAME: ("different", "similar", "close", "sounds_alike", "exact"),
@@ -27,7 +27,7 @@ LEVELS: dict[FieldType, tuple[str, ...]] = {
     FieldType.EMAIL: ("different", "close", "exact"),
     FieldType.ADDRESS: ("different", "same_district", "similar", "close", "exact"),
     FieldType.TEXT: ("different", "similar", "close", "exact"),
-    FieldType.DATE: ("different", "typo", "exact"),
+    FieldType.DATE: ("different", "two_parts", "typo", "exact"),
     FieldType.POSTCODE: ("different", "same_area", "exact"),
     FieldType.IDENTIFIER: ("different", "typo", "exact"),
     FieldType.CATEGORY: ("different", "exact"),
@@ -71,10 +71,15 @@ def _grade(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
         out[(dist[li] >= 0) & (dist[li] == dist[ri])] = 1
         out[best >= 0.75] = 2
         out[best >= 0.9] = 3
-    elif ftype in (FieldType.PHONE, FieldType.IDENTIFIER, FieldType.DATE):
+    elif ftype is FieldType.DATE:
+        # two of year / month / day agree (a wrong day, a mistyped year) ...
+        for key in ("year_month", "month_day", "year_day"):
+            out[d[key][li] == d[key][ri]] = 1
+        # ... or one typo (OSA: two digits swapped is one), or day and month swapped
+        out[_sim(a, b, OSA.distance) <= 1] = 2
+        out[d["swapped"][li] == fd.codes[ri]] = 2
+    elif ftype in (FieldType.PHONE, FieldType.IDENTIFIER):
         out[_sim(a, b, OSA.distance) <= 1] = 1  # OSA: a swap of two digits is one typo
-        if ftype is FieldType.DATE:
-            out[d["swapped"][li] == fd.codes[ri]] = 1
         if ftype is FieldType.IDENTIFIER:  # one typo in a short code is another code
             out[np.minimum(d["length"][li], d["length"][ri]) < 6] = 0
     elif ftype is FieldType.EMAIL:
@@ -130,8 +135,10 @@ def _grade_names(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
             & (d["initial"][ll] == d["initial"][lr])
             & (d["short_first"][ll] | d["short_first"][lr])
         )
+        # one name's words all inside the other's: a middle or a first name left out
+        subset = _sim(a, b, fuzz.token_set_ratio) >= 100.0
         lv = np.zeros(len(latin), dtype=np.int8)
-        lv[(best >= 0.85) | initial] = 1
+        lv[(best >= 0.85) | initial | subset] = 1
         lv[best >= 0.93] = 2
         out[latin] = lv
     out[same_sound] = 3
@@ -184,8 +191,38 @@ def _best_over_lists(
                 b.append((y,))
     if not owner:
         return
-    # the element pairs become records of a small throw-away field, graded as usual
-    tmp = build_field(fd.name, fd.type, a + b)
+    np.maximum.at(levels, np.asarray(owner), compare_values(fd.name, fd.type, a, b))
+
+
+def compare_values(
+    name: str, ftype: FieldType, a: list[tuple[str, ...]], b: list[tuple[str, ...]]
+) -> np.ndarray:
+    """Levels of value pairs (a[k], b[k]) that are not two records' cells of one field
+    (list elements, crossed columns): they become the records of a small throw-away
+    field, graded as usual."""
+    tmp = build_field(name, ftype, a + b)
     m = len(a)
-    lv = compare_field(tmp, np.arange(m), np.arange(m, 2 * m))
-    np.maximum.at(levels, np.asarray(owner), lv)
+    return compare_field(tmp, np.arange(m), np.arange(m, 2 * m))
+
+
+def cross_names(
+    first: FieldData,
+    second: FieldData,
+    left: np.ndarray,
+    right: np.ndarray,
+    lv_first: np.ndarray,
+    lv_second: np.ndarray,
+) -> None:
+    """Two name columns (given name, surname) swapped in one record: where neither
+    column agrees as written, compare them crossed and keep the crossing if it agrees
+    better (in place)."""
+    todo = np.flatnonzero((lv_first == 0) & (lv_second == 0))
+    if not len(todo):
+        return
+    va, vb = first.values, second.values
+    li, ri = left[todo].tolist(), right[todo].tolist()
+    one = compare_values(first.name, first.type, [va[i] for i in li], [vb[j] for j in ri])
+    two = compare_values(first.name, first.type, [vb[i] for i in li], [va[j] for j in ri])
+    better = one.astype(np.int16) + two > 0
+    lv_first[todo[better]] = one[better]
+    lv_second[todo[better]] = two[better]

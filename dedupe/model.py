@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dedupe.compare import LEVELS, compare_field
+from dedupe.compare import LEVELS, compare_field, cross_names
 from dedupe.prepare import Prepared
 from dedupe.spec import FieldType
 
@@ -33,7 +33,7 @@ _DEFAULT_M: dict[FieldType, np.ndarray] = {
         FieldType.EMAIL: (0.15, 0.05, 0.80),
         FieldType.ADDRESS: (0.10, 0.10, 0.15, 0.15, 0.50),
         FieldType.TEXT: (0.10, 0.10, 0.20, 0.60),
-        FieldType.DATE: (0.03, 0.05, 0.92),
+        FieldType.DATE: (0.03, 0.03, 0.04, 0.90),
         FieldType.POSTCODE: (0.05, 0.05, 0.90),
         FieldType.IDENTIFIER: (0.05, 0.02, 0.93),
         FieldType.CATEGORY: (0.05, 0.95),
@@ -52,7 +52,7 @@ _DEFAULT_U: dict[FieldType, np.ndarray] = {
         FieldType.EMAIL: (0.9989, 0.001, 0.0001),
         FieldType.ADDRESS: (0.90, 0.08, 0.015, 0.004, 0.001),
         FieldType.TEXT: (0.95, 0.04, 0.009, 0.001),
-        FieldType.DATE: (0.99, 0.007, 0.003),
+        FieldType.DATE: (0.99, 0.005, 0.003, 0.002),
         FieldType.POSTCODE: (0.97, 0.02, 0.01),
         FieldType.IDENTIFIER: (0.9999, 0.00009, 0.00001),
         FieldType.CATEGORY: (0.8, 0.2),
@@ -152,6 +152,11 @@ def comparison_matrix(
     cols = [compare_field(fd, left, right) for fd in prep.fields.values()]
     if not cols:
         return np.zeros((len(left), 0), dtype=np.int8)
+    names = [k for k, fd in enumerate(prep.fields.values()) if fd.type is FieldType.PERSON_NAME]
+    if len(names) == 2:  # given name + surname columns: also try them swapped
+        fds = list(prep.fields.values())
+        a, b = names
+        cross_names(fds[a], fds[b], left, right, cols[a], cols[b])
     return np.stack(cols, axis=1)
 
 

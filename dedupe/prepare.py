@@ -470,6 +470,9 @@ def field_from_codes(
         lookup = {s: i for i, s in enumerate(uniq)}
         swapped = encode([f"{s[:4]}-{s[8:10]}-{s[5:7]}" for s in uniq], lookup)
         fd.derived["swapped"] = np.append(swapped, -2)[codes]
+        for key, cut in (("year_month", (0, 7)), ("month_day", (5, 10))):
+            fd.derived[key] = spread_codes([s[cut[0] : cut[1]] for s in uniq])
+        fd.derived["year_day"] = spread_codes([s[:4] + s[8:10] for s in uniq])
     if ftype is FieldType.EMAIL:  # the digits of an address ("#" so none is a value too)
         fd.derived["digits"] = spread_codes(["#" + re.sub(r"\D", "", s) for s in uniq])
     if ftype is FieldType.POSTCODE:

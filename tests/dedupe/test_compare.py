@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from dedupe import FieldType
+from dedupe import FieldType, MatchSpec
+from dedupe.blocking import candidate_pairs
 from dedupe.compare import compare_field, level_name
-from dedupe.prepare import build_field, normalizer_for
+from dedupe.model import comparison_matrix
+from dedupe.prepare import build_field, normalizer_for, prepare
 
 
 def _levels(ftype: FieldType, pairs: list[tuple[str | None, str | None]]) -> list[str]:
@@ -32,6 +34,7 @@ def test_person_names() -> None:
             ("J. Smith", "John Smith"),
             ("Kenneth Edwards", "Dawn Edwards"),
             ("王芳", "Wang Fang"),
+            ("Georgia Rundle", "Rundle"),
         ],
     ) == [
         "exact",
@@ -44,6 +47,7 @@ def test_person_names() -> None:
         "similar",
         "different",
         "sounds_alike",
+        "similar",
     ]
 
 
@@ -74,9 +78,11 @@ def test_dates_codes_places() -> None:
         [
             ("2001-03-06", "6.3.2001"),
             ("2001-03-06", "2001-06-03"),
+            ("1981-12-31", "1981-12-08"),
+            ("1943-03-08", "2001-03-08"),
             ("2001-03-06", "1999-01-01"),
         ],
-    ) == ["exact", "typo", "different"]
+    ) == ["exact", "typo", "two_parts", "two_parts", "different"]
     assert _levels(
         FieldType.IDENTIFIER,
         [
@@ -99,3 +105,25 @@ def test_dates_codes_places() -> None:
             ("广东省深圳市南山区科技园1号", "南山区后海大道99号"),
         ],
     ) == ["exact", "close", "same_district"]
+
+
+def test_given_name_and_surname_swapped_between_columns() -> None:
+    spec = MatchSpec.from_dict(
+        {"id": "id", "fields": {"given": "person_name", "surname": "person_name"}}
+    )
+    prep = prepare(
+        [
+            {"id": "a", "given": "Max", "surname": "White"},
+            {"id": "b", "given": "White", "surname": "Max"},
+            {"id": "c", "given": "Elizabeth", "surname": "Stephenson"},
+            {"id": "d", "given": "Stephenson", "surname": "Elizbeth"},
+            {"id": "e", "given": "Anna", "surname": "Smith"},
+        ],
+        spec,
+    )
+    levels = comparison_matrix(prep, np.array([0, 2, 0]), np.array([1, 3, 4]))
+    names = [[level_name(FieldType.PERSON_NAME, int(x)) for x in row] for row in levels[:, :2]]
+    assert names == [["exact", "exact"], ["sounds_alike", "exact"], ["different", "different"]]
+    # and blocking proposes the swapped pairs
+    cand, _ = candidate_pairs(prep, max_block=60)
+    assert {(0, 1), (2, 3)} <= set(map(tuple, cand.tolist()))
