@@ -45,7 +45,7 @@ class Scorer:
         self.names = list(prep.fields)
         self.w = [model.weights(k) for k in self.names]
         self.tf = [model.tf_adjust(prep, k) for k in self.names]
-        self.groups = field_groups(prep)
+        self.groups = field_groups(prep, model.shared)
         self.top = [len(LEVELS[prep.fields[k].type]) - 1 for k in self.names]
 
     def contributions(
@@ -159,7 +159,7 @@ def resolve(
     t0 = time.perf_counter()
     with _no_gc():
         prep = prepare(records, spec, cfg.workers)  # sorted by id: input order is irrelevant
-        say(f"normalized {prep.n} records in {time.perf_counter() - t0:.1f}s")
+        say(f"normalized {prep.n} records ({time.perf_counter() - t0:.1f}s)")
         return _run(
             spec,
             cfg,
@@ -214,7 +214,7 @@ def _incremental(
 ) -> Resolution:
     batch = prepare(upserts, state.spec)
     prep = merge_prepared(state.prep, batch, set(map(str, removed)))
-    say(f"normalized {batch.n} new or changed records in {time.perf_counter() - t0:.1f}s")
+    say(f"normalized {batch.n} new or changed records ({time.perf_counter() - t0:.1f}s)")
     must = state.must if must_link is None else list(must_link)
     cannot = state.cannot if cannot_link is None else list(cannot_link)
     return _run(
@@ -270,7 +270,7 @@ def _run(
     cand, pass_stats = candidate_pairs(prep, cfg.max_block_size, budget)
     extra = np.asarray(must + cannot, np.int64).reshape(-1, 2)
     cand = np.unique(np.concatenate([cand, extra]), axis=0) if len(extra) else cand
-    say(f"blocking proposed {len(cand)} candidate pairs")
+    say(f"blocking proposed {len(cand)} candidate pairs ({time.perf_counter() - t0:.1f}s)")
     left, right = cand[:, 0], cand[:, 1]
     n = prep.n
     fresh = np.ones(len(cand), dtype=bool)  # pairs that need scoring
@@ -293,7 +293,10 @@ def _run(
             seed=cfg.seed,
             term_frequency=cfg.term_frequency,
         )
-        say(f"learned weights by EM (prior {model.prior:.2e} that two records match)")
+        say(
+            f"compared the pairs and learned weights by EM (prior {model.prior:.2e} that two "
+            f"records match; {time.perf_counter() - t0:.1f}s)"
+        )
     scorer = Scorer(prep, model)
     if levels is None or bits is None:
         if lv is None:
@@ -327,10 +330,10 @@ def _run(
         labels_arr = _recluster_affected(
             reuse, prep, cand, fresh, comp, prob_c, evidence, must, cannot, kw
         )
-    say(f"clustered in {time.perf_counter() - t0:.1f}s")
+    say(f"scored and clustered ({time.perf_counter() - t0:.1f}s)")
     groups = _groups(prep.ids, labels_arr)
     mapping, changes = assign_ids(groups, previous, cluster_age)
-    say(f"assigned {len(groups)} cluster ids in {time.perf_counter() - t0:.1f}s")
+    say(f"assigned {len(groups)} cluster ids ({time.perf_counter() - t0:.1f}s)")
     # only pairs at or above the lower threshold (or decided by an admin) are reported
     sel = np.flatnonzero((prob >= cfg.lower) | is_must | is_cannot)
     same = labels_arr[left[sel]] == labels_arr[right[sel]]

@@ -19,7 +19,7 @@ from dedupe.compare import LEVELS, compare_field, cross_names
 from dedupe.prepare import Prepared
 from dedupe.spec import FieldType
 
-__all__ = ["Model", "comparison_matrix", "fit_model"]
+__all__ = ["Model", "comparison_matrix", "fit_model", "shared_fields"]
 
 _PRIOR_STRENGTH = 30.0
 # m per level (different ... exact) before any data: what a true match usually shows.
@@ -59,6 +59,12 @@ _DEFAULT_U: dict[FieldType, np.ndarray] = {
         FieldType.LOCALITY: (0.90, 0.06, 0.03, 0.01),
     }.items()
 }
+# EM finds the strongest shared structure among candidates, and in business data that
+# can be "same company" (colleagues share company, switchboard and address) rather
+# than "same person": its match class then has names that often differ. A person's
+# name written plainly differently is rare among true duplicates; capping m("different")
+# keeps the class EM fits the person.
+_M_DIFFERENT_CAP = {FieldType.PERSON_NAME: 0.1}
 _TF_CLAMP = 6.0  # bits: a rare value helps, but never outweighs a contradicting field
 
 
@@ -72,6 +78,7 @@ class Model:
     prior: float
     tf: dict[str, dict[str, float]] = field(default_factory=dict)  # value -> frequency
     tf_default: dict[str, float] = field(default_factory=dict)  # frequency of unseen values
+    shared: tuple[str, ...] = ()  # fields found shared by different people (see shared_fields)
 
     def weights(self, name: str) -> np.ndarray:
         return np.log2(self.m[name] / self.u[name])
@@ -96,15 +103,17 @@ class Model:
         return np.clip(np.log2(u_exact / np.maximum(freq, 1e-12)), -_TF_CLAMP, _TF_CLAMP)
 
 
-def field_groups(prep: Prepared) -> list[np.ndarray]:
+def field_groups(prep: Prepared, shared: tuple[str, ...] = ()) -> list[np.ndarray]:
     """Columns that measure one fact several times. The *household*: phones, address,
     postcode, categories such as province / city / district and the pooled place; a
     family shares all of them, so summing them would let a shared home phone plus a
     shared address outvote two different given names. The *e-mails*: all e-mail columns.
+    Fields the data shows to be shared by different people (`shared`: a company, its tax
+    number) join the household: colleagues share them all at once.
     Inside a group only the strongest agreement and disagreement count. A category that
     is not a place (a gender, a segment) is weak evidence, so grouping it costs little."""
     groups: dict[str, list[int]] = {}
-    for k, fd in enumerate(prep.fields.values()):
+    for k, (name, fd) in enumerate(prep.fields.items()):
         key = {
             FieldType.PHONE: "household",
             FieldType.EMAIL: "email",
@@ -113,9 +122,40 @@ def field_groups(prep: Prepared) -> list[np.ndarray]:
             FieldType.CATEGORY: "household",
             FieldType.LOCALITY: "household",
         }.get(fd.type)
+        if name in shared:
+            key = "household"
         if key:
             groups.setdefault(key, []).append(k)
     return [np.asarray(v) for v in groups.values() if len(v) > 1]
+
+
+_SHARED_MIN_PAIRS = 30
+_SHARED_SHARE = 0.5
+
+
+def shared_fields(prep: Prepared, levels: np.ndarray) -> tuple[str, ...]:
+    """Fields whose exact agreement, among the candidate pairs, mostly comes with plainly
+    different person names: values held by a group of people (a company name, its tax
+    number, a switchboard), not by one. Judged from the data, because a spec types a
+    company's tax number and a person's id card alike as `identifier`."""
+    names = list(prep.fields)
+    person = [k for k, n in enumerate(names) if prep.fields[n].type is FieldType.PERSON_NAME]
+    if not person or not len(levels):
+        return ()
+    name_levels = levels[:, person]
+    # every name column present and "different": two people, not one person's typo
+    differ = ((name_levels == 0).all(axis=1)) & (name_levels >= 0).all(axis=1)
+    known = (name_levels >= 0).all(axis=1)
+    out = []
+    for k, name in enumerate(names):
+        ftype = prep.fields[name].type
+        if ftype in (FieldType.PERSON_NAME, FieldType.CATEGORY, FieldType.LOCALITY):
+            continue  # names are the question; categories are grouped already
+        agree = (levels[:, k] == len(LEVELS[ftype]) - 1) & known
+        count = int(agree.sum())
+        if count >= _SHARED_MIN_PAIRS and float(differ[agree].mean()) >= _SHARED_SHARE:
+            out.append(name)
+    return tuple(out)
 
 
 def combine_groups(bits: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
@@ -272,7 +312,8 @@ def fit_model(
         return model
     lab = labels if labels is not None else np.full(len(levels), -1, dtype=np.int8)
     pat, plab, cnt = _patterns(levels, lab)
-    groups = field_groups(prep)
+    model.shared = shared_fields(prep, levels)
+    groups = field_groups(prep, model.shared)
     for _ in range(iterations):
         bits = np.zeros(pat.shape)
         for k, name in enumerate(names):
@@ -295,6 +336,10 @@ def fit_model(
             # large ones are driven by the data
             pseudo = _PRIOR_STRENGTH * _DEFAULT_M[types[name]]
             new_m = (sums + pseudo) / (sums.sum() + pseudo.sum())
+            cap = _M_DIFFERENT_CAP.get(types[name])
+            if cap is not None and new_m[0] > cap:
+                new_m[1:] *= (1.0 - cap) / new_m[1:].sum()
+                new_m[0] = cap
             delta = max(delta, float(np.abs(new_m - model.m[name]).max()))
             model.m[name] = new_m
         if delta < 1e-5:

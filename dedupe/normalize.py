@@ -161,14 +161,16 @@ def _parse_phone(text: str, region: str) -> tuple[str, bool] | None:
         num = phonenumbers.parse(compact, region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(num):
-        return None
+    # number_type is UNKNOWN for a number that fits no pattern of its region: one
+    # metadata scan answers both "valid?" and "mobile?" (is_valid_number scans again)
     kind = phonenumbers.number_type(num)
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
+        return None
     mobile = kind in (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     )
-    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164), mobile
+    return f"+{num.country_code}{phonenumbers.national_significant_number(num)}", mobile
 
 
 def normalize_phone(value: object, region: str = "CN") -> str | None:
