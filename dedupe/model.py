@@ -260,7 +260,9 @@ def _tf_tables(
         denom = fd.total + _TF_PSEUDO_RECORDS
         # only repeated values are stored: a million unique phones would cost memory
         repeated = np.flatnonzero(fd.tally > 1).tolist()
-        tables[name] = {fd.vocab[i]: (int(fd.tally[i]) + prior) / denom for i in repeated}
+        # a record's own value is not evidence that *another* record holds it by chance:
+        # a phone seen twice is one other holder, not two
+        tables[name] = {fd.vocab[i]: (int(fd.tally[i]) - 1 + prior) / denom for i in repeated}
         default[name] = (1.0 + prior) / denom
     return tables, default
 
