@@ -95,3 +95,54 @@ def test_parallel_normalization_gives_the_same_result(zh_rows, zh_spec, monkeypa
     assert [(p.id_l, p.id_r, p.probability) for p in one.pairs] == [
         (p.id_l, p.id_r, p.probability) for p in two.pairs
     ]
+
+
+def test_parallel_comparison_gives_the_same_levels(zh_rows, zh_spec, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import dedupe.model
+
+    one = resolve(zh_rows, zh_spec)
+    monkeypatch.setattr(dedupe.model, "_PARALLEL_PAIRS", 0)
+    two = resolve(zh_rows, zh_spec, MatchSettings(workers=2))
+    assert one.clusters == two.clusters
+
+
+def _colleagues() -> list[dict[str, str]]:
+    """Forty companies of eight people: every record carries its company's name, tax
+    number, switchboard and office address; a third of the people appear twice, the
+    copy sharing their mobile."""
+    rng = random.Random(5)
+    surnames, given = (
+        "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗",
+        "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚",
+    )
+    rows = []
+    for c in range(40):
+        company = {
+            "company_name": f"{'华美恒通瑞达'[c % 6]}{'科技贸易物流'[c % 3]}{c}有限公司",
+            "uscc": f"91310000MA{c:08d}",
+            "phones": f"021-6{c:03d}8888",
+            "address": f"上海市浦东新区世纪大道{100 + c}号{c % 30 + 1}层",
+        }
+        for p in range(8):
+            name = rng.choice(surnames) + rng.choice(given) + rng.choice(given)
+            mobile = f"13{rng.randrange(10**9):09d}"
+            for copy in range(1 + (p % 3 == 0)):
+                rows.append(
+                    {
+                        "id": f"{c}-{p}-{copy}",
+                        "entity": f"{c}-{p}",
+                        "name": name,
+                        "mobile": mobile,
+                        **company,
+                    }
+                )
+    return rows
+
+
+def test_colleagues_sharing_a_company_stay_apart() -> None:
+    rows = _colleagues()
+    res = resolve(rows, CUSTOMER_SPEC)
+    assert {"company_name", "uscc"} <= set(res.model.shared)  # learned from the data
+    truth = [r["entity"] for r in rows]
+    scores = pair_metrics(truth, [res.clusters[r["id"]] for r in rows])
+    assert scores["precision"] >= 0.99 and scores["recall"] >= 0.99
