@@ -77,17 +77,22 @@ def _read(path: str) -> list[dict[str, str]]:
 
 
 def run_ours(path: str, flavour: str) -> dict[str, object]:
-    from dedupe import MatchSettings, MatchSpec, resolve
+    import csv
 
-    rows = _read(path)
+    from dedupe import MatchSettings, MatchSpec, resolve
+    from dedupe.cli import read_columns
+
     spec = MatchSpec.from_dict(ZH_SPEC if flavour == "zh" else EN_SPEC)
+    cols = read_columns(path, spec)  # what `chub dedupe` holds: one list per column
+    with open(path, encoding="utf-8", newline="") as fh:
+        truth = [row["entity"] for row in csv.DictReader(fh)]
+    ids = cols[spec.id]
     t0 = time.perf_counter()
-    res = resolve(rows, spec, MatchSettings(keep_candidates=True, workers=2))
+    res = resolve(cols, spec, MatchSettings(keep_candidates=True, workers=2))
     seconds = time.perf_counter() - t0
-    truth = [r["entity"] for r in rows]
-    out = pair_metrics(truth, [res.clusters[r["id"]] for r in rows])
+    out = pair_metrics(truth, [res.clusters[str(i)] for i in ids])
     # pairs completeness: share of true pairs among the blocking candidates
-    ent = {rid: e for rid, e in zip((r["id"] for r in rows), truth, strict=True)}
+    ent = {str(rid): e for rid, e in zip(ids, truth, strict=True)}
     cand = res.candidates
     hits = (
         sum(ent[res.ids[a]] == ent[res.ids[b]] for a, b in cand.tolist()) if cand is not None else 0
