@@ -297,6 +297,12 @@ def splink_worker(csv_path: str, spec_path: str, out: str) -> None:
     id_col, fields = spec["id"], spec["fields"]
     df = pd.read_csv(csv_path, dtype=str, keep_default_na=False, usecols=[id_col, *fields])
     df = df.apply(lambda s: s.str.strip()).replace({"": None})
+    # Splink pastes column names into SQL unquoted ("E-Mail" is a syntax error): a user
+    # renames such columns first
+    safe = {c: f"c{k}" for k, c in enumerate(fields)}
+    df = df.rename(columns={**safe, id_col: "uid"})
+    fields = {safe[c]: t for c, t in fields.items()}
+    id_col_out, id_col = id_col, "uid"
 
     t0 = time.perf_counter()
     model = splink_model(fields, df)
@@ -333,7 +339,9 @@ def splink_worker(csv_path: str, spec_path: str, out: str) -> None:
             em_failed.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
     pred = linker.inference.predict(threshold_match_probability=0.5)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(pred, 0.95)
-    cdf = clusters.as_pandas_dataframe()[[id_col, "cluster_id"]]
+    cdf = clusters.as_pandas_dataframe()[[id_col, "cluster_id"]].rename(
+        columns={id_col: id_col_out}
+    )
     seconds = time.perf_counter() - t0
 
     cdf.to_csv(out, index=False)
