@@ -26,6 +26,7 @@ __all__ = [
     "metaphone_token",
     "has_cjk",
     "name_phonetic",
+    "names_a_company",
     "normalize_company_name",
     "normalize_date",
     "normalize_email",
@@ -113,6 +114,21 @@ def normalize_person_name(value: object) -> str | None:
     text = _strip_accents(text).casefold().replace("'", "")
     text = _SPACES.sub(" ", _PUNCT_NAME.sub(" ", text)).strip()
     return text or None
+
+
+# Legal forms that end a company name and never a person's (Latin, after case-folding)
+_LATIN_LEGAL = frozenset(
+    {"gmbh", "ltd", "llc", "inc", "corp", "limited", "corporation", "plc", "sarl", "kg"}
+)
+
+
+def names_a_company(name: str) -> bool:
+    """Whether a normalized person-name cell holds a company ('新元远生物科技杭州有限公司',
+    'acme gmbh'): ERP and CRM systems often keep the account's company in the name."""
+    if has_cjk(name):
+        return len(name) >= 5 and any(name.endswith(form) for form in _CN_LEGAL)
+    tokens = name.split()
+    return len(tokens) >= 2 and tokens[-1] in _LATIN_LEGAL
 
 
 @lru_cache(maxsize=1 << 14)

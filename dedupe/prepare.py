@@ -18,6 +18,7 @@ from dedupe.normalize import (
     char_pinyin,
     has_cjk,
     name_phonetic,
+    names_a_company,
     normalize_company_name,
     normalize_date,
     normalize_email,
@@ -53,6 +54,12 @@ def _address_key(value: object) -> str | None:
     return key
 
 
+def _person_key(value: object) -> str | None:
+    # a company in a person-name column is no evidence about the person: missing
+    name = normalize_person_name(value)
+    return None if name is None or names_a_company(name) else name
+
+
 def _category_key(value: object) -> str | None:
     # 北京 / 北京市 are one city: administrative names go to their official spelling
     text = normalize_text(value)
@@ -65,7 +72,7 @@ def _category_key(value: object) -> str | None:
 
 def normalizer_for(ftype: FieldType, region: str) -> Callable[[object], str | None]:
     table: dict[FieldType, Callable[[object], str | None]] = {
-        FieldType.PERSON_NAME: normalize_person_name,
+        FieldType.PERSON_NAME: _person_key,
         FieldType.COMPANY_NAME: normalize_company_name,
         FieldType.PHONE: lambda v: normalize_phone(v, region),
         FieldType.EMAIL: normalize_email,

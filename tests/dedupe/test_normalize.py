@@ -152,3 +152,17 @@ def test_category_and_address_keys() -> None:
     assert address("广东深圳南山区科技园1号") == address("南山区科技园1号") == key
     assert address("北京市北京市朝阳区建国路88号") == address("北京朝阳区建国路88号")
     assert address("  ") is None
+
+
+def test_a_company_in_a_person_name_column_is_not_a_name() -> None:
+    from dedupe.normalize import names_a_company
+    from dedupe.prepare import normalizer_for
+    from dedupe.spec import FieldType
+
+    for company in ("新元远生物科技(杭州)有限公司", "Acme GmbH", "Smith Widgets Ltd."):
+        assert names_a_company(normalize_person_name(company) or "")
+    for person in ("张伟", "欧阳靖宇", "阿卜杜拉·艾力", "John Smith", "李老师"):
+        assert not names_a_company(normalize_person_name(person) or "")
+    person_key = normalizer_for(FieldType.PERSON_NAME, "CN")
+    assert person_key("成都云帆瑞贸易有限责任公司") is None
+    assert person_key("張偉") == "张伟"
