@@ -20,12 +20,10 @@ from great_expectations.expectations.expectation import (  # noqa: E402
     ColumnMapExpectation,
     ColumnPairMapExpectation,
 )
-from great_expectations.expectations.metrics import (  # noqa: E402
-    ColumnMapMetricProvider,
-    column_condition_partial,
-)
+from great_expectations.expectations.metrics import ColumnMapMetricProvider  # noqa: E402
 from great_expectations.expectations.metrics.map_metric_provider import (  # noqa: E402
     ColumnPairMapMetricProvider,
+    column_condition_partial,
     column_pair_condition_partial,
 )
 from great_expectations.render import (  # noqa: E402
