@@ -49,43 +49,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import yaml
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+from bench_dedupe import pair_metrics  # noqa: E402  (one definition for every benchmark)
+
 ENGINES = ("ours", "splink")
 
 
 # --------------------------------------------------------------------------- quality
-
-
-def pair_metrics(truth: Sequence[str], pred: Sequence[str]) -> dict[str, float]:
-    """Pairwise precision / recall / F1 of a clustering against the truth, from the
-    contingency table: pairs inside (truth, predicted) cells are the true positives."""
-    if len(truth) != len(pred):
-        raise ValueError("truth and prediction differ in length")
-    t = np.unique(np.asarray(truth, dtype=str), return_inverse=True)[1].astype(np.int64)
-    p = np.unique(np.asarray(pred, dtype=str), return_inverse=True)[1].astype(np.int64)
-
-    def n_pairs(counts: np.ndarray) -> float:
-        c = counts.astype(np.int64)
-        return float((c * (c - 1) // 2).sum())
-
-    cells = np.unique(t * (int(p.max(initial=0)) + 1) + p, return_counts=True)[1]
-    tp = n_pairs(cells)
-    pred_pairs, true_pairs = n_pairs(np.bincount(p)), n_pairs(np.bincount(t))
-    precision = tp / pred_pairs if pred_pairs else 1.0
-    recall = tp / true_pairs if true_pairs else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
-        "true_pairs": true_pairs,
-        "predicted_pairs": pred_pairs,
-        "true_positive_pairs": tp,
-    }
 
 
 def read_csv_rows(path: str | Path) -> list[dict[str, str]]:
