@@ -117,7 +117,13 @@ def _grade_names(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
             np.fromiter(map(len, sb), np.int64, len(sb)),
         )
         same_surname = d["surname"][li[both]] == d["surname"][ri[both]]
+        shortest = np.minimum(
+            np.fromiter(map(len, sa), np.int64, len(sa)),
+            np.fromiter(map(len, sb), np.int64, len(sb)),
+        )
         lv = np.zeros(len(both), dtype=np.int8)
+        # a surname alone (王女士 -> 王) against a full name with that surname
+        lv[(shortest == 1) & (longest >= 2) & same_surname] = 1
         lv[(dist == 1) & (longest >= 3) & same_surname] = 2
         out[both] = lv
     latin = np.flatnonzero(~cjk_l & ~cjk_r)

@@ -100,9 +100,13 @@ def normalize_text(value: object) -> str | None:
     return _SPACES.sub(" ", to_simplified(text).casefold()) or None
 
 
+_CN_TITLE = re.compile(r"^([\u3400-\u9fff]{1,3}?)(?:先生|女士|小姐|老师|经理|总监|总|老板|师傅)$")
+
+
 @lru_cache(maxsize=_CACHE)
 def normalize_person_name(value: object) -> str | None:
-    """张偉 -> 张伟; 'José  O'Brien' -> 'jose obrien'. Chinese names lose inner spaces."""
+    """张偉 -> 张伟; 王女士 -> 王; 'José  O'Brien' -> 'jose obrien'. Chinese names lose
+    inner spaces and a form of address (先生, 女士, 老师, 经理 ...) after the name."""
     text = _clean(value)
     if text is None:
         return None
@@ -110,6 +114,9 @@ def normalize_person_name(value: object) -> str | None:
     if has_cjk(text):
         # "张 伟" and "张伟" are the same name; the middle dot of minority names is noise.
         text = _PUNCT_NAME.sub("", _SPACES.sub("", text))
+        # 王女士, 赵先生, 李老师, 张伟经理: a form of address around a surname (or a name)
+        if m := _CN_TITLE.match(text):
+            text = m.group(1)
         return text or None
     text = _strip_accents(text).casefold().replace("'", "")
     text = _SPACES.sub(" ", _PUNCT_NAME.sub(" ", text)).strip()

@@ -35,6 +35,8 @@ def test_person_names() -> None:
             ("Kenneth Edwards", "Dawn Edwards"),
             ("王芳", "Wang Fang"),
             ("Georgia Rundle", "Rundle"),
+            ("王女士", "王丽娟"),
+            ("王女士", "李丽娟"),
         ],
     ) == [
         "exact",
@@ -48,6 +50,8 @@ def test_person_names() -> None:
         "different",
         "sounds_alike",
         "similar",
+        "similar",
+        "different",
     ]
 
 

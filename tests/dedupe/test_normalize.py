@@ -166,3 +166,12 @@ def test_a_company_in_a_person_name_column_is_not_a_name() -> None:
     person_key = normalizer_for(FieldType.PERSON_NAME, "CN")
     assert person_key("成都云帆瑞贸易有限责任公司") is None
     assert person_key("張偉") == "张伟"
+
+
+def test_chinese_forms_of_address_leave_the_name() -> None:
+    assert normalize_person_name("王女士") == "王"
+    assert normalize_person_name("赵 先生") == "赵"
+    assert normalize_person_name("张伟经理") == "张伟"
+    assert normalize_person_name("夏总") == "夏"
+    assert normalize_person_name("李娜") == "李娜"
+    assert normalize_person_name("先生") == "先生"  # nothing before the title: kept
