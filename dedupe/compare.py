@@ -42,11 +42,9 @@ def level_name(ftype: FieldType, level: int) -> str:
 def _sim(a: list[str], b: list[str], scorer: Any) -> np.ndarray:
     if not a:
         return np.zeros(0)
-    # rapidfuzz's own threads: the C loop runs without the GIL on every core
-    workers = -1 if len(a) >= 50_000 else 1
-    return np.asarray(
-        cpdist(a, b, scorer=scorer, dtype=np.float32, workers=workers), dtype=np.float64
-    )
+    # no rapidfuzz threads: converting Python strings holds the GIL, so they did not help
+    # (measured); big inputs are split over processes by model.comparison_matrix instead
+    return np.asarray(cpdist(a, b, scorer=scorer, dtype=np.float32), dtype=np.float64)
 
 
 def _grade(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:

@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 # Small caches: the engine normalizes each distinct cell of a column once by itself
-# (prepare._column_values); these only spare repeated calls from other callers, and big
+# (prepare.prepare); these only spare repeated calls from other callers, and big
 # ones would pin hundreds of MB on a million-row run.
 _CACHE = 1 << 12
 _SPACES = re.compile(r"\s+")

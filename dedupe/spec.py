@@ -101,9 +101,9 @@ class MatchSettings:
     the cohesion test; larger ones use their scored edges only. `em_iterations`,
     `u_sample_pairs`, `seed`: learning. `term_frequency`: weigh exact agreement on a
     common value less. `keep_candidates`: keep the candidate pairs on the Resolution
-    (benchmarks measure blocking with them). `workers`: processes that normalize
-    fields side by side on inputs of 100k records or more (fork; 1 = in process, the
-    safe choice inside threaded servers).
+    (benchmarks measure blocking with them). `workers`: forked processes that
+    normalize the distinct values (50k or more) and compare the candidate pairs (400k or
+    more) side by side; 1 = in process, the safe choice inside threaded servers.
     """
 
     upper: float = 0.95
