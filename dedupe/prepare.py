@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from dedupe.columns import CodedColumn
 from dedupe.errors import DedupeInputError
 from dedupe.normalize import (
     char_pinyin,
@@ -146,10 +147,11 @@ class Prepared:
         return len(self.ids)
 
 
-Records = Sequence[Mapping[str, Any]] | Mapping[str, Sequence[Any]]
+Column = Sequence[Any] | CodedColumn
+Records = Sequence[Mapping[str, Any]] | Mapping[str, Column]
 
 
-def _raw_columns(records: Records, spec: MatchSpec) -> tuple[list[Any], dict[str, Sequence[Any]]]:
+def _raw_columns(records: Records, spec: MatchSpec) -> tuple[list[Any], dict[str, Column]]:
     """The id column and one sequence per spec field, in input order. `records` is a
     sequence of mappings or a mapping of columns (the CSV reader's cheaper shape)."""
     if not isinstance(records, Mapping):
@@ -158,7 +160,7 @@ def _raw_columns(records: Records, spec: MatchSpec) -> tuple[list[Any], dict[str
     if spec.id not in records:
         raise DedupeInputError(f"No id column '{spec.id}' in the input.")
     raw_ids = list(records[spec.id])
-    cols: dict[str, Sequence[Any]] = {}
+    cols: dict[str, Column] = {}
     for name in spec.fields:
         col = records.get(name)
         cols[name] = [None] * len(raw_ids) if col is None else col
@@ -201,9 +203,12 @@ def _id_text(raw: Any) -> str:
     return "" if raw is None else str(raw)
 
 
-def _raw_codes(col: Sequence[Any]) -> tuple[np.ndarray, list[Any]] | None:
+def _raw_codes(col: Column) -> tuple[np.ndarray, list[Any]] | None:
     """Per cell the code of its raw value (in first-seen order) and the distinct raw
     values, in one C-level pass; None when cells are unhashable (lists of values)."""
+    if isinstance(col, CodedColumn):  # already coded: missing becomes one more value
+        missing = len(col.values)
+        return np.where(col.codes < 0, missing, col.codes).astype(np.int64), [*col.values, None]
     table: defaultdict[Any, int] = defaultdict(count().__next__)
     try:
         codes = np.fromiter(map(table.__getitem__, col), np.int64, count=len(col))

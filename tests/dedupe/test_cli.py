@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from dedupe import DedupeInputError
-from dedupe.cli import run_dedupe
+from dedupe.cli import _read_header, _read_python, read_columns, run_dedupe
+from dedupe.columns import CodedColumn
+from dedupe.spec import MatchSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = "id: rid\nfields:\n  name: person_name\n  mobile: phone\n  email: email\n"
@@ -91,6 +93,38 @@ def test_unreadable_files(files: dict[str, str]) -> None:
         run_dedupe(files["dir"], files["spec"], files["out"], None)
     with pytest.raises(DedupeInputError, match="Cannot read spec"):
         run_dedupe(files["input"], files["spec"] + ".nope", files["out"], None)
+
+
+TRICKY = (
+    "\ufeffrid, name ,mobile,email,note\n"  # a BOM and padded header cells
+    'r2,"Smith,\n John", 138 0013 8000 ,,"x"\n'  # a quoted comma and line break
+    "r1,  ,13800138000,a@b.com,y\n"  # a blank cell is missing
+    "\n"  # a blank line is no row
+    "r3,李娜,,A@B.com,\n"
+    "r4,李娜,,,\n"
+)
+
+
+def test_arrow_reader_reads_what_the_python_reader_reads(files: dict[str, str]) -> None:
+    _write(files["input"], TRICKY)
+    spec = MatchSpec.from_dict(
+        {"id": "rid", "fields": {"name": "person_name", "mobile": "phone", "email": "email"}}
+    )
+    cols = read_columns(files["input"], spec)
+    assert isinstance(cols["name"], CodedColumn)  # Arrow took the file
+    slow = _read_python(files["input"], _read_header(files["input"]), [spec.id, *spec.fields])
+    assert {k: list(v) for k, v in cols.items()} == slow
+    assert slow["rid"] == ["r2", "r1", "r3", "r4"]
+    assert slow["name"] == ["Smith,\n John", None, "李娜", "李娜"]
+    assert slow["mobile"][0] == "138 0013 8000"
+
+
+def test_ragged_rows_fall_back_to_the_python_reader(files: dict[str, str]) -> None:
+    # Arrow refuses rows with fewer cells than the header; a short row's missing
+    # cells are empty, as before
+    _write(files["input"], "rid,name,mobile,email\nr1,张伟\nr2,张伟,13800138000,a@b.com\n")
+    out = run_dedupe(files["input"], files["spec"], files["out"], None)
+    assert out.startswith("2 records -> ")
 
 
 def _module(*args: str) -> subprocess.CompletedProcess[str]:

@@ -80,6 +80,26 @@ def test_deterministic_whatever_the_input_order(zh_rows, zh_spec) -> None:  # ty
     ]
 
 
+def test_coded_columns_give_what_lists_give(en_rows, en_spec) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from dedupe.columns import CodedColumn
+
+    rows = en_rows[:800]
+    lists = {k: [r.get(k) or None for r in rows] for k in [en_spec.id, *en_spec.fields]}
+    coded: dict[str, object] = {en_spec.id: lists[en_spec.id]}
+    for name in en_spec.fields:  # distinct values in reverse order: order must not matter
+        values = sorted({v for v in lists[name] if v is not None}, reverse=True)
+        at = {v: k for k, v in enumerate(values)}
+        codes = np.array([at[v] if v is not None else -1 for v in lists[name]])
+        coded[name] = CodedColumn(codes, values)
+    a, b = resolve(lists, en_spec), resolve(coded, en_spec)  # type: ignore[arg-type]
+    assert a.clusters == b.clusters
+    assert [(p.id_l, p.id_r, p.probability) for p in a.pairs] == [
+        (p.id_l, p.id_r, p.probability) for p in b.pairs
+    ]
+
+
 def test_empty_and_single() -> None:
     assert resolve([], CUSTOMER_SPEC).clusters == {}
     assert len(resolve(CUSTOMERS[:1], CUSTOMER_SPEC).clusters) == 1
