@@ -16,7 +16,7 @@ from dedupe.blocking import candidate_pairs
 from dedupe.cluster import cluster_records, components
 from dedupe.compare import LEVELS, level_name
 from dedupe.errors import DedupeError, DedupeInputError
-from dedupe.ids import ClusterChange, assign_ids
+from dedupe.ids import ClusterChange, assign_ids, first_run_ids
 from dedupe.model import Model, combine_groups, comparison_matrix, field_groups, fit_model
 from dedupe.prepare import Prepared, Records, merge_prepared, prepare
 from dedupe.spec import MatchSettings, MatchSpec
@@ -331,9 +331,11 @@ def _run(
             reuse, prep, cand, fresh, comp, prob_c, evidence, must, cannot, kw
         )
     say(f"scored and clustered ({time.perf_counter() - t0:.1f}s)")
-    groups = _groups(prep.ids, labels_arr)
-    mapping, changes = assign_ids(groups, previous, cluster_age)
-    say(f"assigned {len(groups)} cluster ids ({time.perf_counter() - t0:.1f}s)")
+    if previous:
+        mapping, changes = assign_ids(_groups(prep.ids, labels_arr), previous, cluster_age)
+    else:
+        mapping, changes = first_run_ids(prep.ids, labels_arr)
+    say(f"assigned {len(set(mapping.values()))} cluster ids ({time.perf_counter() - t0:.1f}s)")
     # only pairs at or above the lower threshold (or decided by an admin) are reported
     sel = np.flatnonzero((prob >= cfg.lower) | is_must | is_cannot)
     same = labels_arr[left[sel]] == labels_arr[right[sel]]

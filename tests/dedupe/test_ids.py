@@ -73,3 +73,23 @@ def test_removed_records_are_recorded() -> None:
     mapping, changes = assign_ids([["a"]], {"a": "X", "b": "X"})
     assert mapping == {"a": "X"}
     assert [(c.kind, c.cluster_id, c.records) for c in changes] == [("left", "X", ("b",))]
+
+
+def test_first_run_ids_from_labels_equal_assign_ids() -> None:
+    import numpy as np
+
+    from dedupe.engine import _groups
+    from dedupe.ids import first_run_ids
+
+    rng = np.random.default_rng(7)
+    for n in (0, 1, 2, 50, 3000):
+        ids = sorted(f"r{i:05d}" for i in range(n))
+        labels = rng.integers(0, max(n // 2, 1), n)
+        want = assign_ids(_groups(ids, labels), None)
+        got = first_run_ids(ids, labels)
+        assert list(got[0].items()) == list(want[0].items()) and got[1] == want[1]
+        if n:  # an id already taken elsewhere is salted, as fresh_id does
+            taken = {next(iter(want[0].values()))}
+            assert first_run_ids(ids, labels, taken) == assign_ids(
+                _groups(ids, labels), None, taken=taken
+            )
