@@ -34,4 +34,6 @@ def _t2s_table() -> dict[int, str]:
 
 def to_simplified(text: str) -> str:
     """Traditional to simplified Chinese (張偉 -> 张伟); other text is returned as is."""
+    if text.isascii():  # most Latin text: a table lookup per character saved
+        return text
     return text.translate(_t2s_table())

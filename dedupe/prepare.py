@@ -42,6 +42,12 @@ _PLACES: dict[str, tuple[str, str, str, str]] = {}
 
 def _address_key(value: object) -> str | None:
     # A canonical spelling: "广东深圳南山区X路" and "广东省深圳市南山区X路" become equal.
+    text = normalize_text(value)
+    if text is None:
+        return None
+    if not has_cjk(text):  # no Chinese place to find: the text is the key
+        _PLACES[text] = ("", "", "", " ".join(text.split()[:2]))  # '1578 henderson'
+        return text
     parts = split_cn_address(value)
     city = parts.city if parts.city != parts.province else None  # 北京市 once
     key = "".join(p for p in (parts.province, city, parts.district) if p) + parts.rest
