@@ -47,6 +47,16 @@ def _sim(a: list[str], b: list[str], scorer: Any) -> np.ndarray:
     return np.asarray(cpdist(a, b, scorer=scorer, dtype=np.float32), dtype=np.float64)
 
 
+def _raise_where(
+    mask: np.ndarray, best: np.ndarray, a: list[str], b: list[str], ratio: Any
+) -> None:
+    """In place: best = max(best, ratio / 100) for the pairs under `mask` only."""
+    todo = np.flatnonzero(mask).tolist()
+    if todo:
+        more = _sim([a[k] for k in todo], [b[k] for k in todo], ratio) / 100.0
+        best[todo] = np.maximum(best[todo], more)
+
+
 def _grade(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
     """Levels for pairs of records whose values are present and not identical."""
     ftype, d = fd.type, fd.derived
@@ -105,7 +115,8 @@ def _grade_names(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
     out = np.zeros(len(li), dtype=np.int8)
     cjk_l, cjk_r = d["cjk"][li], d["cjk"][ri]
     same_sound = d["phonetic"][li] == d["phonetic"][ri]
-    both = np.flatnonzero(cjk_l & cjk_r)
+    # a pair that sounds alike is "sounds_alike" whatever else: grade only the others
+    both = np.flatnonzero(cjk_l & cjk_r & ~same_sound)
     if len(both):
         assert fd.syllables is not None
         sa, sb = fd.syllables[li[both]].tolist(), fd.syllables[ri[both]].tolist()
@@ -124,25 +135,29 @@ def _grade_names(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
         lv[(shortest == 1) & (longest >= 2) & same_surname] = 1
         lv[(dist == 1) & (longest >= 3) & same_surname] = 2
         out[both] = lv
-    latin = np.flatnonzero(~cjk_l & ~cjk_r)
+    latin = np.flatnonzero(~cjk_l & ~cjk_r & ~same_sound)
     if len(latin):
         ll, lr = li[latin], ri[latin]
         a, b = fd.first[ll].tolist(), fd.first[lr].tolist()
-        # token_sort: "smith john" = "john smith"; Jaro-Winkler: typos. Not JW on the
-        # sorted phonetic key: a shared surname sorted first would look like a match.
-        best = np.maximum(
-            _sim(a, b, JaroWinkler.normalized_similarity), _sim(a, b, fuzz.token_sort_ratio) / 100.0
-        )
+        # Jaro-Winkler: typos; token_sort: "smith john" = "john smith", asked only where
+        # Jaro-Winkler alone does not already reach "close". Not JW on the sorted
+        # phonetic key: a shared surname sorted first would look like a match.
+        best = _sim(a, b, JaroWinkler.normalized_similarity)
+        _raise_where(best < 0.93, best, a, b, fuzz.token_sort_ratio)
         initial = (
             (d["last_token"][ll] >= 0)
             & (d["last_token"][ll] == d["last_token"][lr])
             & (d["initial"][ll] == d["initial"][lr])
             & (d["short_first"][ll] | d["short_first"][lr])
         )
-        # one name's words all inside the other's: a middle or a first name left out
-        subset = _sim(a, b, fuzz.token_set_ratio) >= 100.0
         lv = np.zeros(len(latin), dtype=np.int8)
-        lv[(best >= 0.85) | initial | subset] = 1
+        lv[(best >= 0.85) | initial] = 1
+        # one name's words all inside the other's: a middle or a first name left out
+        todo = np.flatnonzero(lv == 0)
+        if len(todo):
+            picked = todo.tolist()
+            subset = _sim([a[k] for k in picked], [b[k] for k in picked], fuzz.token_set_ratio)
+            lv[todo[subset >= 100.0]] = 1
         lv[best >= 0.93] = 2
         out[latin] = lv
     out[same_sound] = 3
@@ -156,6 +171,31 @@ def _grade_names(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
     return out
 
 
+# types whose grading is cheap array lookups: no gain from grading value pairs once
+_CHEAP = (FieldType.CATEGORY, FieldType.POSTCODE, FieldType.LOCALITY)
+
+
+def _grade_distinct(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
+    """`_grade`, computed once per distinct pair of values: candidate pairs repeat value
+    pairs (John Smith / Jon Smith in many blocks), and everything a grade reads of a
+    record is a function of its value code. Grades are symmetric, so pairs unordered."""
+    if fd.type in _CHEAP or len(li) < 1000:
+        return _grade(fd, li, ri)
+    ci, cj = fd.codes[li], fd.codes[ri]
+    width = int(fd.codes.max()) + 1
+    key = np.minimum(ci, cj) * width + np.maximum(ci, cj)
+    order = np.argsort(key, kind="stable")
+    ks = key[order]
+    first = np.r_[True, ks[1:] != ks[:-1]]
+    if first.sum() > 0.8 * len(key):  # hardly any repeats: not worth the indirection
+        return _grade(fd, li, ri)
+    group = np.cumsum(first) - 1  # distinct pair of each sorted position
+    at = order[first]  # one candidate pair stands for each distinct value pair
+    out = np.empty(len(li), dtype=np.int8)
+    out[order] = _grade(fd, li[at], ri[at])[group]
+    return out
+
+
 def compare_field(fd: FieldData, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Level of field `fd` for each pair (left[k], right[k]) of record indices."""
     top = len(LEVELS[fd.type]) - 1
@@ -166,7 +206,7 @@ def compare_field(fd: FieldData, left: np.ndarray, right: np.ndarray) -> np.ndar
     levels[both & (ci == cj)] = top
     rest = np.flatnonzero(both & (ci != cj))
     if len(rest):
-        levels[rest] = _grade(fd, left[rest], right[rest])
+        levels[rest] = _grade_distinct(fd, left[rest], right[rest])
     if fd.multi:
         _best_over_lists(fd, left, right, levels, top)
     return levels

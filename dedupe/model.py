@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dedupe.compare import LEVELS, compare_field, cross_names
-from dedupe.prepare import Prepared
+from dedupe.prepare import FieldData, Prepared
 from dedupe.spec import FieldType
 
 __all__ = ["Model", "comparison_matrix", "fit_model", "shared_fields"]
@@ -177,38 +177,73 @@ def comparison_matrix(
     prep: Prepared, left: np.ndarray, right: np.ndarray, workers: int = 1
 ) -> np.ndarray:
     """Level of every field (columns) for every pair (rows). With workers > 1 and many
-    pairs, slices of the pairs are compared in forked processes: rapidfuzz holds the
-    GIL while it converts Python strings, so threads would not help."""
+    pairs, forked processes each take one field's share of the *value* pairs (the same
+    two values always land in the same share, so each distinct pair is graded once):
+    rapidfuzz holds the GIL while it converts Python strings, so threads would not help."""
+    fields = list(prep.fields.values())
+    if not fields:
+        return np.zeros((len(left), 0), dtype=np.int8)
+    mat = np.empty((len(left), len(fields)), dtype=np.int8)
     if workers > 1 and len(left) >= _PARALLEL_PAIRS and "fork" in mp.get_all_start_methods():
+        shares = 2 * workers
+        # cheap fields (array lookups) go whole; the costly ones in shares, biggest first
+        tasks = [
+            (k, s, n)
+            for k, fd in enumerate(fields)
+            for n in [_shares(fd, shares)]
+            for s in range(n)
+        ]
+        tasks.sort(key=lambda t: _COST.get(fields[t[0]].type, 1), reverse=True)
         global _FORKED
         _FORKED = (prep, left, right)
-        bounds = np.linspace(0, len(left), workers * 4 + 1).astype(np.int64).tolist()
         try:
             with mp.get_context("fork").Pool(workers) as pool:
-                parts = pool.map(_forked_slice, list(zip(bounds[:-1], bounds[1:], strict=True)))
+                for (k, s, n), levels in zip(tasks, pool.imap(_forked_share, tasks), strict=True):
+                    mat[_share(fields[k], left, right, s, n), k] = levels
         finally:
             _FORKED = None
-        return np.concatenate(parts)
-    cols = [compare_field(fd, left, right) for fd in prep.fields.values()]
-    if not cols:
-        return np.zeros((len(left), 0), dtype=np.int8)
-    names = [k for k, fd in enumerate(prep.fields.values()) if fd.type is FieldType.PERSON_NAME]
+    else:
+        for k, fd in enumerate(fields):
+            mat[:, k] = compare_field(fd, left, right)
+    names = [k for k, fd in enumerate(fields) if fd.type is FieldType.PERSON_NAME]
     if len(names) == 2:  # given name + surname columns: also try them swapped
-        fds = list(prep.fields.values())
         a, b = names
-        cross_names(fds[a], fds[b], left, right, cols[a], cols[b])
-    return np.stack(cols, axis=1)
+        lv_a, lv_b = mat[:, a].copy(), mat[:, b].copy()
+        cross_names(fields[a], fields[b], left, right, lv_a, lv_b)
+        mat[:, a], mat[:, b] = lv_a, lv_b
+    return mat
 
 
 _PARALLEL_PAIRS = 400_000
 _FORKED: tuple[Prepared, np.ndarray, np.ndarray] | None = None
+# rough grading cost per pair by type, to hand out the slow shares first
+_COST = {
+    FieldType.PERSON_NAME: 4,
+    FieldType.ADDRESS: 3,
+    FieldType.COMPANY_NAME: 3,
+    FieldType.TEXT: 3,
+}
 
 
-def _forked_slice(bounds: tuple[int, int]) -> np.ndarray:
+def _shares(fd: FieldData, shares: int) -> int:
+    return 1 if fd.type in (FieldType.CATEGORY, FieldType.POSTCODE, FieldType.LOCALITY) else shares
+
+
+def _share(fd: FieldData, left: np.ndarray, right: np.ndarray, s: int, n: int) -> np.ndarray:
+    """Positions of the pairs in share s of n: by the sum of the two value codes, so
+    a pair of values and its mirror image fall in the same share."""
+    if n == 1:
+        return np.arange(len(left))
+    return np.flatnonzero((fd.codes[left] + fd.codes[right]) % n == s)
+
+
+def _forked_share(task: tuple[int, int, int]) -> np.ndarray:
     assert _FORKED is not None  # set by the parent before forking
     prep, left, right = _FORKED
-    a, b = bounds
-    return comparison_matrix(prep, left[a:b], right[a:b])
+    k, s, n = task
+    fd = list(prep.fields.values())[k]
+    at = _share(fd, left, right, s, n)
+    return compare_field(fd, left[at], right[at])
 
 
 def _estimate_u(prep: Prepared, sample: int, seed: int) -> dict[str, np.ndarray]:

@@ -119,11 +119,19 @@ def test_parallel_normalization_gives_the_same_result(zh_rows, zh_spec, monkeypa
 
 def test_parallel_comparison_gives_the_same_levels(zh_rows, zh_spec, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import dedupe.model
+    from dedupe.blocking import candidate_pairs
+    from dedupe.prepare import prepare
 
     one = resolve(zh_rows, zh_spec)
     monkeypatch.setattr(dedupe.model, "_PARALLEL_PAIRS", 0)
     two = resolve(zh_rows, zh_spec, MatchSettings(workers=2))
     assert one.clusters == two.clusters
+    # level by level, on every candidate pair (each field's value pairs in shares)
+    prep = prepare(zh_rows, zh_spec)
+    cand, _ = candidate_pairs(prep, 60)
+    serial = dedupe.model.comparison_matrix(prep, cand[:, 0], cand[:, 1])
+    forked = dedupe.model.comparison_matrix(prep, cand[:, 0], cand[:, 1], workers=2)
+    assert len(cand) > 1000 and (serial == forked).all()
 
 
 def _colleagues() -> list[dict[str, str]]:
