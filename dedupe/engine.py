@@ -157,7 +157,7 @@ def resolve(
     cfg = settings or MatchSettings()
     say = progress or (lambda _msg: None)
     t0 = time.perf_counter()
-    with _no_gc():
+    with no_gc():
         prep = prepare(records, spec, cfg.workers)  # sorted by id: input order is irrelevant
         say(f"normalized {prep.n} records ({time.perf_counter() - t0:.1f}s)")
         return _run(
@@ -195,7 +195,7 @@ def resolve_incremental(
         raise DedupeError("This resolution keeps no state for incremental runs.")
     say = progress or (lambda _msg: None)
     t0 = time.perf_counter()
-    with _no_gc():
+    with no_gc():
         return _incremental(
             state, base, upserts, removed, must_link, cannot_link, cluster_age, say, t0
         )
@@ -233,7 +233,7 @@ def _incremental(
 
 
 @contextmanager
-def _no_gc() -> Iterator[None]:
+def no_gc() -> Iterator[None]:
     """Millions of small, acyclic objects (normalized values, tuples) make Python's
     cycle collector rescan the heap again and again: off while we run, as it was after."""
     was_enabled = gc.isenabled()
@@ -258,7 +258,8 @@ def _run(
     t0: float,
     reuse: tuple[_State, set[str]] | None,
 ) -> Resolution:
-    index = {rid: i for i, rid in enumerate(prep.ids)}
+    # a million-entry dict only when there are admin decisions to place
+    index = {rid: i for i, rid in enumerate(prep.ids)} if must_ids or cannot_ids else {}
     must = _index_pairs(must_ids, index)
     cannot = _index_pairs(cannot_ids, index)
     if set(must) & set(cannot):

@@ -492,12 +492,15 @@ def field_from_codes(
             fd.derived[key] = spread_codes([s[cut[0] : cut[1]] for s in uniq])
         fd.derived["year_day"] = spread_codes([s[:4] + s[8:10] for s in uniq])
     if ftype is FieldType.EMAIL:  # the digits of an address ("#" so none is a value too)
-        fd.derived["digits"] = spread_codes(["#" + re.sub(r"\D", "", s) for s in uniq])
+        fd.derived["digits"] = spread_codes(["#" + _NON_DIGITS.sub("", s) for s in uniq])
     if ftype is FieldType.POSTCODE:
         fd.derived["area"] = spread_codes([s[:3] for s in uniq])
     if ftype is FieldType.IDENTIFIER:
         fd.derived["length"] = spread([len(s) for s in uniq], 0, np.int64)
     return fd
+
+
+_NON_DIGITS = re.compile(r"\D+")
 
 
 def encode(strings: list[str], lookup: dict[str, int] | None = None) -> np.ndarray:

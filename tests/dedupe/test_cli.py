@@ -150,3 +150,13 @@ def test_python_m_dedupe_error_without_traceback(files: dict[str, str]) -> None:
     done = _module(files["input"], "--spec", files["spec"], "--out", files["out"])
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
+
+
+def test_ids_that_need_quotes_are_quoted(files: dict[str, str]) -> None:
+    _write(
+        files["input"], 'rid,name,mobile,email\n"a,1",张伟,13800138000,\n"b""2",张伟,13800138000,\n'
+    )
+    run_dedupe(files["input"], files["spec"], files["out"], None)
+    with open(files["out"], encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert [r[0] for r in rows] == ["rid", "a,1", 'b"2'] and rows[1][1] == rows[2][1]
