@@ -19,6 +19,7 @@ the field's contribution in bits (log2 of the likelihood ratio); inside one grou
 strongest agreement and the strongest disagreement count, the others show weight 0.
 """
 
+from dedupe.columns import CodedColumn
 from dedupe.engine import Resolution, ScoredPair, resolve, resolve_incremental
 from dedupe.errors import DedupeError, DedupeInputError
 from dedupe.ids import ClusterChange
@@ -41,6 +42,7 @@ from dedupe.spec import CUSTOMER_SPEC, FieldType, MatchSettings, MatchSpec
 __all__ = [
     "CUSTOMER_SPEC",
     "ClusterChange",
+    "CodedColumn",
     "DedupeError",
     "DedupeInputError",
     "FieldType",
