@@ -6,6 +6,7 @@ import multiprocessing as mp
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import count
@@ -236,27 +237,23 @@ def _cell_values(cell: Any, norm: Callable[[object], str | None]) -> tuple[str, 
 
 def prepare(records: Records, spec: MatchSpec, workers: int = 1) -> Prepared:
     """Normalize every field of every record. Each distinct raw value is normalized
-    once; with workers > 1 and many distinct values the work is shared out between
-    forked processes (normalization is pure Python; the results are the same, sooner)."""
+    once; with workers > 1 and many distinct values, whole fields are built in forked
+    processes (normalization is pure Python; the results are the same, sooner) while
+    this one sorts the ids."""
     raw_ids, cols = _raw_columns(records, spec)
-    ids, order = _sorted_ids(raw_ids, spec)
-    prep = Prepared(ids=ids)
     raw: dict[str, tuple[np.ndarray, list[Any]]] = {}
     for name in spec.fields:
         coded = _raw_codes(cols[name])
         if coded is not None:
             raw[name] = coded
     built: dict[str, FieldData] = {}
-    # fields arrive as their last chunk is normalized: each is built while the workers
-    # go on with the next
-    for name, (keys, found) in _normalize_all({k: r[1] for k, r in raw.items()}, spec, workers):
-        raw_codes = raw.pop(name)[0]
-        key_codes, uniq = _codes_of(keys)
-        codes = key_codes[raw_codes[order]] if len(order) else raw_codes
-        places = None
-        if found is not None:
-            places = {k: p for k, p in zip(keys, found, strict=True) if k is not None and p}
-        built[name] = field_from_codes(name, spec.fields[name], codes, uniq, None, places)
+    with _field_parts_all(raw, spec, workers) as arriving:
+        ids, order = _sorted_ids(raw_ids, spec)
+        for name, (codes, uniq, per_value, places) in arriving:
+            codes = codes[order] if len(order) else codes
+            ftype = spec.fields[name]
+            built[name] = field_from_codes(name, ftype, codes, uniq, None, places, per_value)
+    prep = Prepared(ids=ids)
     for name, ftype in spec.fields.items():
         if name not in built:  # list-valued cells: the slow path, element by element
             norm = normalizer_for(ftype, spec.region)
@@ -279,6 +276,8 @@ def _present(cell: Any) -> bool:
 
 
 Place = tuple[str, str, str, str]
+# per derived key: its value for each distinct value, and its value for a missing one
+PerValue = dict[str, tuple[np.ndarray, Any]]
 # per distinct raw value: its key (None = missing or invalid), and for addresses its
 # place (province, city, district, street start)
 Normalized = tuple[list[str | None], list[Place | None] | None]
@@ -296,48 +295,60 @@ def _place_of(key: str) -> Place:
     return _PLACES.pop(key, None) or _split_key(key)
 
 
+# a field's codes (input order), distinct keys, their derived keys, address places
+FieldParts = tuple[np.ndarray, list[str], PerValue, dict[str, Place] | None]
+
+
+def _field_parts(
+    ftype: FieldType, region: str, raw_codes: np.ndarray, distinct: list[Any]
+) -> FieldParts:
+    """Everything costly about one field, in record input order."""
+    keys, found = _normalize_values(ftype, region, distinct)
+    key_codes, uniq = _codes_of(keys)
+    places = None
+    if found is not None:
+        places = {k: p for k, p in zip(keys, found, strict=True) if k is not None and p}
+        places = _field_places(uniq, None, places)
+    return key_codes[raw_codes], uniq, derive(ftype, uniq, places or {}), places
+
+
 _PARALLEL_MIN = 50_000  # distinct values: below this forking costs more than it saves
-_CHUNK = 20_000
-_FORKED: tuple[dict[str, list[Any]], MatchSpec] | None = None
+# rough cost of a distinct value by type (normalization and derived keys), to start
+# the slowest fields first
+_NORM_COST = {
+    FieldType.PERSON_NAME: 6,
+    FieldType.ADDRESS: 3,
+    FieldType.COMPANY_NAME: 3,
+    FieldType.PHONE: 2,
+    FieldType.DATE: 2,
+}
+_FORKED: tuple[dict[str, tuple[np.ndarray, list[Any]]], MatchSpec] | None = None
 
 
-def _forked_chunk(task: tuple[str, int]) -> Normalized:
+def _forked_field(name: str) -> tuple[str, FieldParts]:
     assert _FORKED is not None  # set by the parent before forking
-    distinct, spec = _FORKED
-    name, start = task
-    return _normalize_values(spec.fields[name], spec.region, distinct[name][start : start + _CHUNK])
+    raw, spec = _FORKED
+    return name, _field_parts(spec.fields[name], spec.region, *raw[name])
 
 
-def _normalize_all(
-    distinct: dict[str, list[Any]], spec: MatchSpec, workers: int
-) -> Iterator[tuple[str, Normalized]]:
-    """(field, its normalized distinct values), field after field."""
-    total = sum(map(len, distinct.values()))
+@contextmanager
+def _field_parts_all(
+    raw: dict[str, tuple[np.ndarray, list[Any]]], spec: MatchSpec, workers: int
+) -> Iterator[Iterator[tuple[str, FieldParts]]]:
+    """(field, its parts) for every field of `raw`, in the order they are done. In
+    parallel the work has started when the block is entered."""
+    total = sum(len(r[1]) for r in raw.values())
     if workers <= 1 or total < _PARALLEL_MIN or "fork" not in mp.get_all_start_methods():
-        for name, raw in distinct.items():
-            yield name, _normalize_values(spec.fields[name], spec.region, raw)
+        yield ((name, _field_parts(spec.fields[name], spec.region, *r)) for name, r in raw.items())
         return
-    # chunks of distinct values, not whole fields, so that the workers finish together;
-    # forked children see the values without copying them, only results travel back
-    tasks = [(name, s) for name, raw in distinct.items() for s in range(0, len(raw), _CHUNK)]
-    last = {name: k for k, (name, _) in enumerate(tasks)}
+    # whole fields, slowest first: forked children see the raw values without copying
+    # them, only the results travel back
+    tasks = sorted(raw, key=lambda f: -len(raw[f][1]) * _NORM_COST.get(spec.fields[f], 1))
     global _FORKED
-    _FORKED = (distinct, spec)
+    _FORKED = (raw, spec)
     try:
-        with mp.get_context("fork").Pool(workers) as pool:
-            keys: list[str | None] = []
-            places: list[Place | None] | None = None
-            results = pool.imap(_forked_chunk, tasks, chunksize=1)
-            for k, ((name, _), (chunk_keys, chunk_places)) in enumerate(
-                zip(tasks, results, strict=True)
-            ):
-                keys.extend(chunk_keys)
-                if chunk_places is not None:
-                    places = [] if places is None else places
-                    places.extend(chunk_places)
-                if last[name] == k:
-                    yield name, (keys, places)
-                    keys, places = [], None
+        with mp.get_context("fork").Pool(min(workers, len(tasks))) as pool:
+            yield pool.imap_unordered(_forked_field, tasks, chunksize=1)
     finally:
         _FORKED = None
 
@@ -449,55 +460,76 @@ def field_from_codes(
     uniq: list[str],
     multi_values: list[tuple[str, ...]] | None = None,
     places: dict[str, tuple[str, str, str, str]] | None = None,
+    per_value: PerValue | None = None,
 ) -> FieldData:
     """A field from codes into its distinct first values, with its derived keys
-    (computed once per distinct value, then spread to the records)."""
+    (computed once per distinct value, `per_value` if already done, then spread to
+    the records)."""
     fd = FieldData(name, ftype, codes, uniq, multi_values)
+    if ftype is FieldType.ADDRESS:  # with `per_value`, `places` is the whole field's
+        known = places or {}
+        fd.places = known if per_value else _field_places(uniq, multi_values, known)
+    for key, (values, missing) in (per_value or derive(ftype, uniq, fd.places)).items():
+        spread = np.append(values, np.asarray([missing], dtype=values.dtype))[codes]
+        if key == "syllables":
+            fd.syllables = spread
+        else:
+            fd.derived[key] = spread
+    return fd
 
-    def spread(per_value: list[Any], missing: object, dtype: Any = object) -> np.ndarray:
-        return np.asarray([*per_value, missing], dtype=dtype)[codes]
 
-    def spread_codes(per_value: list[str]) -> np.ndarray:
-        return np.append(encode(per_value), -1)[codes]
+def derive(
+    ftype: FieldType, uniq: list[str], places: dict[str, tuple[str, str, str, str]]
+) -> PerValue:
+    """The derived keys of a field's distinct values (the costly half of a field's
+    build, done where the values were normalized)."""
+    out: PerValue = {}
+
+    def keyed(key: str, per_value: list[str]) -> None:  # strings as codes, "" -> -1
+        out[key] = (encode(per_value), -1)
 
     if ftype is FieldType.PERSON_NAME:
-        phon = [name_phonetic(s) for s in uniq]
         cjk = [has_cjk(s) for s in uniq]
         syll = [syllables(s) if c else "" for s, c in zip(uniq, cjk, strict=True)]
         toks = [[] if c else s.split() for s, c in zip(uniq, cjk, strict=True)]
-        fd.syllables = spread(syll, "")
-        fd.derived["cjk"] = spread(cjk, False, bool)
-        fd.derived["phonetic"] = spread_codes(phon)
-        fd.derived["surname"] = spread_codes([x[:1] for x in syll])
-        fd.derived["last_token"] = spread_codes([t[-1] if len(t) >= 2 else "" for t in toks])
-        fd.derived["initial"] = spread_codes([t[0][0] if len(t) >= 2 else "" for t in toks])
-        fd.derived["short_first"] = spread(
-            [len(t) >= 2 and len(t[0]) == 1 for t in toks], False, bool
+        out["syllables"] = (np.asarray(syll, dtype=object), "")
+        out["cjk"] = (np.asarray(cjk, dtype=bool), False)
+        keyed("phonetic", [name_phonetic(s) for s in uniq])
+        keyed("surname", [x[:1] for x in syll])
+        keyed("last_token", [t[-1] if len(t) >= 2 else "" for t in toks])
+        keyed("initial", [t[0][0] if len(t) >= 2 else "" for t in toks])
+        out["short_first"] = (
+            np.asarray([len(t) >= 2 and len(t[0]) == 1 for t in toks], dtype=bool),
+            False,
         )
     if ftype is FieldType.ADDRESS:
-        known = places or {}
-        fd.places = {s: known.get(s) or _split_key(s) for s in uniq}
-        if multi_values is not None:
-            for vals in multi_values:
-                for s in vals:
-                    if s not in fd.places:
-                        fd.places[s] = known.get(s) or _split_key(s)
-        dist = [fd.places[s][2] or fd.places[s][1] for s in uniq]
-        fd.derived["district"] = spread_codes(dist)
+        keyed("district", [places[s][2] or places[s][1] for s in uniq])
     if ftype is FieldType.DATE:  # "2001-03-06" vs "2001-06-03": day and month swapped
         lookup = {s: i for i, s in enumerate(uniq)}
-        swapped = encode([f"{s[:4]}-{s[8:10]}-{s[5:7]}" for s in uniq], lookup)
-        fd.derived["swapped"] = np.append(swapped, -2)[codes]
-        for key, cut in (("year_month", (0, 7)), ("month_day", (5, 10))):
-            fd.derived[key] = spread_codes([s[cut[0] : cut[1]] for s in uniq])
-        fd.derived["year_day"] = spread_codes([s[:4] + s[8:10] for s in uniq])
+        out["swapped"] = (encode([f"{s[:4]}-{s[8:10]}-{s[5:7]}" for s in uniq], lookup), -2)
+        keyed("year_month", [s[:7] for s in uniq])
+        keyed("month_day", [s[5:10] for s in uniq])
+        keyed("year_day", [s[:4] + s[8:10] for s in uniq])
     if ftype is FieldType.EMAIL:  # the digits of an address ("#" so none is a value too)
-        fd.derived["digits"] = spread_codes(["#" + _NON_DIGITS.sub("", s) for s in uniq])
+        keyed("digits", ["#" + _NON_DIGITS.sub("", s) for s in uniq])
     if ftype is FieldType.POSTCODE:
-        fd.derived["area"] = spread_codes([s[:3] for s in uniq])
+        keyed("area", [s[:3] for s in uniq])
     if ftype is FieldType.IDENTIFIER:
-        fd.derived["length"] = spread([len(s) for s in uniq], 0, np.int64)
-    return fd
+        out["length"] = (np.asarray([len(s) for s in uniq], dtype=np.int64), 0)
+    return out
+
+
+def _field_places(
+    uniq: list[str],
+    multi_values: list[tuple[str, ...]] | None,
+    known: dict[str, tuple[str, str, str, str]],
+) -> dict[str, tuple[str, str, str, str]]:
+    out = {s: known.get(s) or _split_key(s) for s in uniq}
+    for vals in multi_values or ():
+        for s in vals:
+            if s not in out:
+                out[s] = known.get(s) or _split_key(s)
+    return out
 
 
 _NON_DIGITS = re.compile(r"\D+")
