@@ -215,27 +215,26 @@ def compare_field(fd: FieldData, left: np.ndarray, right: np.ndarray) -> np.ndar
 def _best_over_lists(
     fd: FieldData, left: np.ndarray, right: np.ndarray, levels: np.ndarray, top: int
 ) -> None:
-    """List-valued cells (several phones): the best level over all element pairs."""
-    lens = np.fromiter(map(len, fd.values), dtype=np.int32, count=len(fd.codes))
+    """List-valued cells (several phones): the best level over all element pairs,
+    graded as pairs of codes into the field's vocabulary (each distinct pair once)."""
+    flat, starts, vocab = fd.elements
+    lens = np.diff(starts)
     todo = np.flatnonzero(
         ((lens[left] > 1) | (lens[right] > 1))
         & (lens[left] > 0)
         & (lens[right] > 0)
         & (levels < top)
     )
-    owner: list[int] = []
-    a: list[tuple[str, ...]] = []
-    b: list[tuple[str, ...]] = []
-    values = fd.values
-    for k in todo.tolist():
-        for x in values[left[k]]:
-            for y in values[right[k]]:
-                owner.append(k)
-                a.append((x,))
-                b.append((y,))
-    if not owner:
+    if not len(todo):
         return
-    np.maximum.at(levels, np.asarray(owner), compare_values(fd.name, fd.type, a, b))
+    a, b = lens[left[todo]], lens[right[todo]]
+    per = a * b  # element pairs of each pair of records
+    owner = np.repeat(todo, per)
+    within = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+    b_rep = np.repeat(b, per)
+    el = flat[np.repeat(starts[left[todo]], per) + within // b_rep]
+    er = flat[np.repeat(starts[right[todo]], per) + within % b_rep]
+    np.maximum.at(levels, owner, compare_field(vocab, el, er))
 
 
 def compare_values(
@@ -263,10 +262,22 @@ def cross_names(
     todo = np.flatnonzero((lv_first == 0) & (lv_second == 0))
     if not len(todo):
         return
-    va, vb = first.values, second.values
-    li, ri = left[todo].tolist(), right[todo].tolist()
-    one = compare_values(first.name, first.type, [va[i] for i in li], [vb[j] for j in ri])
-    two = compare_values(first.name, first.type, [vb[i] for i in li], [va[j] for j in ri])
+    one = _crossed(first, second, left[todo], right[todo])
+    two = _crossed(second, first, left[todo], right[todo])
     better = one.astype(np.int16) + two > 0
     lv_first[todo[better]] = one[better]
     lv_second[todo[better]] = two[better]
+
+
+def _crossed(one: FieldData, other: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
+    """Levels of `one`'s values of records li against `other`'s of records ri, graded
+    as `one`'s type, each distinct pair of values once."""
+    key = (one.value_codes[li] + 1) * (len(other.uniq) + 1) + other.value_codes[ri] + 1
+    if one.multi or other.multi:  # codes stand for the first value only
+        key = np.arange(len(li))
+    _, at, back = np.unique(key, return_index=True, return_inverse=True)
+    va, vb = one.values, other.values
+    lv = compare_values(
+        one.name, one.type, [va[i] for i in li[at].tolist()], [vb[j] for j in ri[at].tolist()]
+    )
+    return lv[back.ravel()]

@@ -185,21 +185,23 @@ def comparison_matrix(
         return np.zeros((len(left), 0), dtype=np.int8)
     mat = np.empty((len(left), len(fields)), dtype=np.int8)
     if workers > 1 and len(left) >= _PARALLEL_PAIRS and "fork" in mp.get_all_start_methods():
-        shares = 2 * workers
-        # cheap fields (array lookups) go whole; the costly ones in shares, biggest first
         tasks = [
-            (k, s, n)
+            (k, at)
             for k, fd in enumerate(fields)
-            for n in [_shares(fd, shares)]
-            for s in range(n)
+            for at in _shares(fd, left, right, 2 * workers if fd.type in _COST else 1)
         ]
-        tasks.sort(key=lambda t: _COST.get(fields[t[0]].type, 1), reverse=True)
+        for fd in fields:
+            if fd.multi:
+                fd.elements  # noqa: B018 - built once here, not once per forked share
+        # the slowest shares first, so that the workers finish together
+        tasks.sort(key=lambda t: -_COST.get(fields[t[0]].type, 1) * len(t[1]))
         global _FORKED
-        _FORKED = (prep, left, right)
+        _FORKED = (prep, left, right, tasks)
         try:
             with mp.get_context("fork").Pool(workers) as pool:
-                for (k, s, n), levels in zip(tasks, pool.imap(_forked_share, tasks), strict=True):
-                    mat[_share(fields[k], left, right, s, n), k] = levels
+                for i, levels in pool.imap_unordered(_forked_share, range(len(tasks))):
+                    k, at = tasks[i]
+                    mat[at, k] = levels
         finally:
             _FORKED = None
     else:
@@ -215,35 +217,36 @@ def comparison_matrix(
 
 
 _PARALLEL_PAIRS = 400_000
-_FORKED: tuple[Prepared, np.ndarray, np.ndarray] | None = None
-# rough grading cost per pair by type, to hand out the slow shares first
+_FORKED: tuple[Prepared, np.ndarray, np.ndarray, list[tuple[int, np.ndarray]]] | None = None
+# rough grading cost per pair of the types worth splitting into shares (the others are
+# array lookups and go whole), to hand out the slow shares first
 _COST = {
     FieldType.PERSON_NAME: 4,
     FieldType.ADDRESS: 3,
     FieldType.COMPANY_NAME: 3,
     FieldType.TEXT: 3,
+    FieldType.PHONE: 2,
+    FieldType.EMAIL: 2,
 }
 
 
-def _shares(fd: FieldData, shares: int) -> int:
-    return 1 if fd.type in (FieldType.CATEGORY, FieldType.POSTCODE, FieldType.LOCALITY) else shares
-
-
-def _share(fd: FieldData, left: np.ndarray, right: np.ndarray, s: int, n: int) -> np.ndarray:
-    """Positions of the pairs in share s of n: by the sum of the two value codes, so
-    a pair of values and its mirror image fall in the same share."""
+def _shares(fd: FieldData, left: np.ndarray, right: np.ndarray, n: int) -> list[np.ndarray]:
+    """Positions of the pairs in n shares, by the sum of the two value codes: a pair
+    of values and its mirror image fall in the same share, so each distinct pair of
+    values is graded once."""
     if n == 1:
-        return np.arange(len(left))
-    return np.flatnonzero((fd.codes[left] + fd.codes[right]) % n == s)
+        return [np.arange(len(left))]
+    share = (fd.codes[left] + fd.codes[right]) % n
+    order = np.argsort(share, kind="stable")
+    return np.split(order, np.searchsorted(share[order], np.arange(1, n)))
 
 
-def _forked_share(task: tuple[int, int, int]) -> np.ndarray:
+def _forked_share(i: int) -> tuple[int, np.ndarray]:
     assert _FORKED is not None  # set by the parent before forking
-    prep, left, right = _FORKED
-    k, s, n = task
+    prep, left, right, tasks = _FORKED
+    k, at = tasks[i]
     fd = list(prep.fields.values())[k]
-    at = _share(fd, left, right, s, n)
-    return compare_field(fd, left[at], right[at])
+    return i, compare_field(fd, left[at], right[at])
 
 
 def _estimate_u(prep: Prepared, sample: int, seed: int) -> dict[str, np.ndarray]:

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import count
 from typing import Any
 
@@ -129,6 +129,19 @@ class FieldData:
             self.vocab = list(counts)
             self.tally = np.fromiter(counts.values(), np.int64, len(counts))
         self.total = max(int(self.tally.sum()), 1)
+
+    @cached_property
+    def elements(self) -> tuple[np.ndarray, np.ndarray, FieldData]:
+        """Every record's values as codes into `vocab`, flat, with each record's start
+        (one more start closes the last record), and the vocabulary as a field of its
+        own, one entry per value: pairs of list elements are graded through it."""
+        at = {v: i for i, v in enumerate(self.vocab)}
+        rows = self.values
+        starts = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, rows), np.int64, len(rows)), out=starts[1:])
+        flat = np.fromiter((at[v] for vals in rows for v in vals), np.int64, int(starts[-1]))
+        known = self.places or None
+        return flat, starts, build_field(self.name, self.type, [(v,) for v in self.vocab], known)
 
     @property
     def multi(self) -> bool:

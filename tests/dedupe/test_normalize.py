@@ -175,3 +175,26 @@ def test_chinese_forms_of_address_leave_the_name() -> None:
     assert normalize_person_name("夏总") == "夏"
     assert normalize_person_name("李娜") == "李娜"
     assert normalize_person_name("先生") == "先生"  # nothing before the title: kept
+
+
+def test_legal_form_fast_path_agrees_with_cleanco() -> None:
+    from cleanco import basename
+
+    from dedupe.normalize import _strip_legal_form
+
+    names = [
+        "acme co., ltd.",
+        "müller gmbh & co. kg",
+        "  acme inc  ",
+        "société générale s.a.",
+        "bar s.à r.l.",
+        "acme - ",
+        "acme,",
+        "x",
+        "",
+        "schmidt logistik",
+        "weber und söhne ohg",
+        "foo holdings limited",
+    ]
+    for name in names:
+        assert _strip_legal_form(name) == basename(name), name
