@@ -186,21 +186,21 @@ def comparison_matrix(
     mat = np.empty((len(left), len(fields)), dtype=np.int8)
     if workers > 1 and len(left) >= _PARALLEL_PAIRS and "fork" in mp.get_all_start_methods():
         tasks = [
-            (k, at)
+            (k, s, n)
             for k, fd in enumerate(fields)
-            for at in _shares(fd, left, right, 2 * workers if fd.type in _COST else 1)
+            for n in [2 * workers if fd.type in _COST else 1]
+            for s in range(n)
         ]
         for fd in fields:
             if fd.multi:
                 fd.elements  # noqa: B018 - built once here, not once per forked share
-        # the slowest shares first, so that the workers finish together
-        tasks.sort(key=lambda t: -_COST.get(fields[t[0]].type, 1) * len(t[1]))
+        # the slowest first, so that the workers finish together
+        tasks.sort(key=lambda t: -_COST.get(fields[t[0]].type, 1) / t[2])
         global _FORKED
-        _FORKED = (prep, left, right, tasks)
+        _FORKED = (prep, left, right)
         try:
             with mp.get_context("fork").Pool(workers) as pool:
-                for i, levels in pool.imap_unordered(_forked_share, range(len(tasks))):
-                    k, at = tasks[i]
+                for k, at, levels in pool.imap_unordered(_forked_share, tasks):
                     mat[at, k] = levels
         finally:
             _FORKED = None
@@ -217,7 +217,7 @@ def comparison_matrix(
 
 
 _PARALLEL_PAIRS = 400_000
-_FORKED: tuple[Prepared, np.ndarray, np.ndarray, list[tuple[int, np.ndarray]]] | None = None
+_FORKED: tuple[Prepared, np.ndarray, np.ndarray] | None = None
 # rough grading cost per pair of the types worth splitting into shares (the others are
 # array lookups and go whole), to hand out the slow shares first
 _COST = {
@@ -230,23 +230,22 @@ _COST = {
 }
 
 
-def _shares(fd: FieldData, left: np.ndarray, right: np.ndarray, n: int) -> list[np.ndarray]:
-    """Positions of the pairs in n shares, by the sum of the two value codes: a pair
-    of values and its mirror image fall in the same share, so each distinct pair of
-    values is graded once."""
+def _share(fd: FieldData, left: np.ndarray, right: np.ndarray, s: int, n: int) -> np.ndarray:
+    """Positions of the pairs in share s of n, by the sum of the two value codes: a
+    pair of values and its mirror image fall in the same share, so each distinct pair
+    of values is graded once."""
     if n == 1:
-        return [np.arange(len(left))]
-    share = (fd.codes[left] + fd.codes[right]) % n
-    order = np.argsort(share, kind="stable")
-    return np.split(order, np.searchsorted(share[order], np.arange(1, n)))
+        return np.arange(len(left))
+    return np.flatnonzero((fd.codes[left] + fd.codes[right]) % n == s)
 
 
-def _forked_share(i: int) -> tuple[int, np.ndarray]:
+def _forked_share(task: tuple[int, int, int]) -> tuple[int, np.ndarray, np.ndarray]:
     assert _FORKED is not None  # set by the parent before forking
-    prep, left, right, tasks = _FORKED
-    k, at = tasks[i]
+    prep, left, right = _FORKED
+    k, s, n = task
     fd = list(prep.fields.values())[k]
-    return i, compare_field(fd, left[at], right[at])
+    at = _share(fd, left, right, s, n)
+    return k, at, compare_field(fd, left[at], right[at])
 
 
 def _estimate_u(prep: Prepared, sample: int, seed: int) -> dict[str, np.ndarray]:

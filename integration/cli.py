@@ -9,11 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from connectors.contract import ConnectorError
-from dedupe.errors import DedupeError
 from integration.config import DEFAULT_CONFIG, ConfigError
-from integration.quality_ops import QuarantineError
-from integration.review import ReviewError
-from integration.store import HubStoreError
 
 __all__ = ["main"]
 
@@ -235,7 +231,7 @@ class QuarantineUsageError(Exception):
 
 
 def _require_schema(hub) -> None:  # type: ignore[no-untyped-def]
-    from integration.store import check_reachable
+    from integration.store import HubStoreError, check_reachable
 
     check_reachable(hub.engine)
     if not hub.schema_is_current():
@@ -419,24 +415,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except ConfigError as exc:
-        _say(f"chub: configuration error: {exc}")
-        return 2
-    except HubStoreError as exc:
-        _say(f"chub: {exc}")
-        return 2
-    except ConnectorError as exc:
-        _say(f"chub: {type(exc).__name__}: {exc}")
-        return 1
-    except (QuarantineError, QuarantineUsageError, ReviewError) as exc:
-        _say(f"chub: {exc}")
-        return 2
-    except DedupeError as exc:
-        _say(f"chub: {exc}")
-        return 2
     except KeyboardInterrupt:
         _say("chub: interrupted")
         return 130
+    except Exception as exc:
+        code = _user_error(exc)
+        if code is None:
+            raise
+        return code
+
+
+def _user_error(exc: Exception) -> int | None:
+    """The exit code for a user's mistake or an outside system's failure, said in one
+    line; None for a bug (its traceback is wanted). The error classes are imported
+    here, not at start-up: `chub dedupe` should not wait for the hub store and GX."""
+    from dedupe.errors import DedupeError
+    from integration.quality_ops import QuarantineError
+    from integration.review import ReviewError
+    from integration.store import HubStoreError
+
+    if isinstance(exc, ConfigError):
+        _say(f"chub: configuration error: {exc}")
+        return 2
+    if isinstance(exc, HubStoreError | QuarantineError | QuarantineUsageError | ReviewError):
+        _say(f"chub: {exc}")
+        return 2
+    if isinstance(exc, ConnectorError):
+        _say(f"chub: {type(exc).__name__}: {exc}")
+        return 1
+    if isinstance(exc, DedupeError):
+        _say(f"chub: {exc}")
+        return 2
+    return None
 
 
 if __name__ == "__main__":
