@@ -79,6 +79,11 @@ class Model:
     tf: dict[str, dict[str, float]] = field(default_factory=dict)  # value -> frequency
     tf_default: dict[str, float] = field(default_factory=dict)  # frequency of unseen values
     shared: tuple[str, ...] = ()  # fields found shared by different people (see shared_fields)
+    # per field: the distinct values the model was fitted on and their frequencies as an
+    # array, so scoring that same data needs no dict lookup per value
+    _tf_fitted: dict[str, tuple[list[str], np.ndarray]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def weights(self, name: str) -> np.ndarray:
         return np.log2(self.m[name] / self.u[name])
@@ -96,9 +101,13 @@ class Model:
             return np.zeros(prep.n)
         u_exact = self.u[name][-1]
         default = self.tf_default[name]
-        per_code = np.fromiter(
-            (table.get(v, default) for v in fd.uniq), dtype=np.float64, count=len(fd.uniq)
-        )
+        fitted = self._tf_fitted.get(name)
+        if fitted is not None and fitted[0] is fd.uniq:
+            per_code = fitted[1]
+        else:
+            per_code = np.fromiter(
+                (table.get(v, default) for v in fd.uniq), dtype=np.float64, count=len(fd.uniq)
+            )
         freq = np.append(per_code, default)[fd.value_codes]
         return np.clip(np.log2(u_exact / np.maximum(freq, 1e-12)), -_TF_CLAMP, _TF_CLAMP)
 
@@ -347,6 +356,13 @@ def fit_model(
     # are the few that blocking missed).
     all_pairs = max(prep.n * (prep.n - 1) / 2.0, 1.0)
     model = Model(types, m, u, prior=min(0.5, 1.0 / max(prep.n, 2)), tf=tf, tf_default=tf_default)
+    for name in tf:
+        fd = prep.fields[name]
+        if not fd.multi:  # the table's own formula, per distinct value at once
+            freq = (fd.tally - 1 + _TF_PSEUDO_RECORDS * float(u[name][-1])) / (
+                fd.total + _TF_PSEUDO_RECORDS
+            )
+            model._tf_fitted[name] = (fd.uniq, np.where(fd.tally > 1, freq, tf_default[name]))
     if len(levels) == 0:
         return model
     lab = labels if labels is not None else np.full(len(levels), -1, dtype=np.int8)
