@@ -173,12 +173,13 @@ def combine_groups(bits: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
     rows = np.arange(len(bits))
     for cols in groups:
         sub = bits[:, cols]
-        pos, neg = np.maximum(sub, 0.0), np.minimum(sub, 0.0)
-        new = np.zeros_like(sub)
-        ip, ineg = pos.argmax(axis=1), neg.argmin(axis=1)
-        new[rows, ip] += pos[rows, ip]
-        new[rows, ineg] += neg[rows, ineg]
-        bits[:, cols] = new
+        # the first strongest agreement and disagreement (a row with none keeps zeros)
+        ip, ineg = sub.argmax(axis=1), sub.argmin(axis=1)
+        best, worst = np.maximum(sub[rows, ip], 0.0), np.minimum(sub[rows, ineg], 0.0)
+        sub[:] = 0.0
+        sub[rows, ip] = best
+        sub[rows, ineg] += worst
+        bits[:, cols] = sub
     return bits
 
 
@@ -316,16 +317,22 @@ def _tf_tables(
 def _patterns(levels: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Unique rows of (levels, label) with their counts: EM then runs over a few
     thousand patterns instead of millions of pairs. Rows are packed into one integer
-    (np.unique over rows is a slow lexicographic sort)."""
-    keyed = np.concatenate([levels.astype(np.int64), labels.astype(np.int64)[:, None]], axis=1)
-    keyed += 1  # -1 (missing / unlabelled) -> 0
-    base = int(keyed.max(initial=0)) + 1
-    if base ** keyed.shape[1] >= 2**62:  # too many fields to pack: fall back
+    column by column (np.unique over rows is a slow lexicographic sort, and a widened
+    copy of the whole matrix costs more than the packing)."""
+    cols = [levels[:, k] for k in range(levels.shape[1])] + [labels]
+    base = max((int(c.max(initial=0)) for c in cols), default=0) + 2  # -1 (missing) -> 0
+    if base ** len(cols) >= 2**62:  # too many fields to pack: fall back
+        keyed = np.stack([c.astype(np.int64) + 1 for c in cols], axis=1)
         rows, counts = np.unique(keyed, axis=0, return_counts=True)
     else:
-        weights = base ** np.arange(keyed.shape[1], dtype=np.int64)
-        packed, counts = np.unique(keyed @ weights, return_counts=True)
-        rows = (packed[:, None] // weights[None, :]) % base
+        packed = np.zeros(len(labels), dtype=np.int64)
+        for k, col in enumerate(cols):
+            packed += (col.astype(np.int64) + 1) * base**k
+        packed.sort()
+        starts = np.flatnonzero(np.r_[True, packed[1:] != packed[:-1]])
+        counts = np.diff(np.r_[starts, len(packed)])
+        weights = base ** np.arange(len(cols), dtype=np.int64)
+        rows = (packed[starts][:, None] // weights[None, :]) % base
     rows = rows - 1
     return rows[:, :-1], rows[:, -1], counts.astype(np.float64)
 
