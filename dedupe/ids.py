@@ -10,15 +10,17 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 __all__ = ["ClusterChange", "assign_ids", "first_run_ids", "fresh_id"]
 
 
-@dataclass(frozen=True)
-class ClusterChange:
+class ClusterChange(NamedTuple):
+    """One change of cluster membership (a named tuple: a first run on a million
+    records creates a quarter of a million of them)."""
+
     kind: str  # created | joined | merged | split | left
     cluster_id: str
     records: tuple[str, ...]
