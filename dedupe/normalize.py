@@ -230,6 +230,24 @@ def normalize_email(value: object) -> str | None:
     return text if _EMAIL.match(text) else None
 
 
+# Mailboxes of a role, not of a person (RFC 2142's and the common business ones, in the
+# languages of our data): colleagues and family members share them
+_ROLE_MAILBOXES = frozenset(
+    "info kontakt contact contacts office mail email post sales vertrieb service support "
+    "hello hallo team admin webmaster postmaster hostmaster abuse noreply no-reply marketing "
+    "billing buchhaltung rechnung rechnungen invoice invoices accounts accounting hr jobs "
+    "karriere career careers bewerbung empfang reception zentrale verwaltung bestellung "
+    "order orders shop kundenservice customerservice enquiries inquiries press presse "
+    "family familie home".split()
+)
+
+
+def names_a_role(email: str) -> bool:
+    """Whether a normalized e-mail address is a role mailbox (info@, kontakt@, sales@)
+    rather than one person's: as evidence about a person it says "same organization"."""
+    return email.partition("@")[0] in _ROLE_MAILBOXES
+
+
 @lru_cache(maxsize=_CACHE)
 def normalize_company_name(value: object) -> str | None:
     """A comparison key: 某某科技(北京)有限责任公司, 北京某某科技有限公司 -> 某某科技;

@@ -21,6 +21,7 @@ from dedupe.normalize import (
     has_cjk,
     name_phonetic,
     names_a_company,
+    names_a_role,
     normalize_company_name,
     normalize_date,
     normalize_email,
@@ -68,6 +69,13 @@ def _person_key(value: object) -> str | None:
     return None if name is None or names_a_company(name) else name
 
 
+def _email_key(value: object) -> str | None:
+    # a role mailbox (info@firm) is shared by everyone at the firm: no evidence about
+    # the person (the firm's name, phone and address say "same firm" already)
+    email = normalize_email(value)
+    return None if email is None or names_a_role(email) else email
+
+
 def _category_key(value: object) -> str | None:
     # 北京 / 北京市 are one city: administrative names go to their official spelling
     text = normalize_text(value)
@@ -83,7 +91,7 @@ def normalizer_for(ftype: FieldType, region: str) -> Callable[[object], str | No
         FieldType.PERSON_NAME: _person_key,
         FieldType.COMPANY_NAME: normalize_company_name,
         FieldType.PHONE: lambda v: normalize_phone(v, region),
-        FieldType.EMAIL: normalize_email,
+        FieldType.EMAIL: _email_key,
         FieldType.ADDRESS: _address_key,
         FieldType.TEXT: normalize_text,
         FieldType.DATE: normalize_date,

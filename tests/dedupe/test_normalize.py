@@ -198,3 +198,16 @@ def test_legal_form_fast_path_agrees_with_cleanco() -> None:
     ]
     for name in names:
         assert _strip_legal_form(name) == basename(name), name
+
+
+def test_a_role_mailbox_is_no_evidence_about_the_person() -> None:
+    from dedupe import FieldType
+    from dedupe.normalize import names_a_role
+    from dedupe.prepare import normalizer_for
+
+    email_key = normalizer_for(FieldType.EMAIL, "DE")
+    assert names_a_role("info@haustechnik-mueller.de") and names_a_role("kontakt@x.de")
+    assert not names_a_role("karin.weimer@haustechnik-mueller.de")
+    # colleagues sharing info@ must not look like one person: the cell counts as missing
+    assert email_key(" Info@Haustechnik-Mueller.de ") is None
+    assert email_key("Karin.Weimer@web.de") == "karin.weimer@web.de"
