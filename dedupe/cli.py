@@ -12,7 +12,8 @@ import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -47,10 +48,11 @@ def read_columns(input_path: str, spec: MatchSpec) -> dict[str, Column]:
     return _read_python(input_path, header, wanted)
 
 
-def _read_header(input_path: str) -> list[str]:
+@contextmanager
+def _reading(input_path: str) -> Iterator[None]:
+    """What goes wrong reading the input, said as a user's mistake."""
     try:
-        with open(input_path, encoding="utf-8-sig", newline="") as fh:
-            header = next(csv.reader(fh), None)
+        yield
     except FileNotFoundError:
         raise DedupeInputError(f"Input file '{input_path}' does not exist.") from None
     except UnicodeDecodeError:
@@ -59,6 +61,11 @@ def _read_header(input_path: str) -> list[str]:
         raise DedupeInputError(f"Input file '{input_path}' is not valid CSV: {exc}.") from None
     except OSError as exc:
         raise DedupeInputError(f"Cannot read input file '{input_path}': {exc.strerror}.") from None
+
+
+def _read_header(input_path: str) -> list[str]:
+    with _reading(input_path), open(input_path, encoding="utf-8-sig", newline="") as fh:
+        header = next(csv.reader(fh), None)
     if not header:
         raise DedupeInputError(f"Input file '{input_path}' is empty (no header row).")
     return [h.strip() for h in header]
@@ -116,7 +123,7 @@ def _coded(encoded: Any) -> CodedColumn:
 
 
 def _read_python(input_path: str, header: list[str], wanted: list[str]) -> dict[str, Column]:
-    try:
+    with _reading(input_path):
         with open(input_path, encoding="utf-8-sig", newline="") as fh:
             reader = csv.reader(fh)
             next(reader, None)
@@ -135,12 +142,6 @@ def _read_python(input_path: str, header: list[str], wanted: list[str]) -> dict[
                     cell = row[i].strip() if i < len(row) else ""
                     append(one(cell, cell) if cell else None)
             return dict(cols)
-    except UnicodeDecodeError:
-        raise DedupeInputError(f"Input file '{input_path}' is not UTF-8 text.") from None
-    except csv.Error as exc:
-        raise DedupeInputError(f"Input file '{input_path}' is not valid CSV: {exc}.") from None
-    except OSError as exc:
-        raise DedupeInputError(f"Cannot read input file '{input_path}': {exc.strerror}.") from None
 
 
 def read_records(input_path: str, spec: MatchSpec) -> list[dict[str, Any]]:

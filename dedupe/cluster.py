@@ -94,9 +94,26 @@ def cluster_records(
     troubled[comp[cl[:, 0]][comp[cl[:, 0]] == comp[cl[:, 1]]]] = True
     easy = (sizes <= max_dense) & (lowest >= cohesion) & ~troubled
     hard = ~easy[comp[el]]
-    labels = _average_linkage(
-        n, comp, sizes, max_dense, el[hard], er[hard], ep[hard], es[hard], cohesion, ml, cannot
+    # only the records of hard pairs and constraints take part, renumbered in order (so
+    # every tie breaks as it would over all n): a million-record run does not pay per
+    # record in Python for a few thousand
+    nodes = unique(np.concatenate([el[hard], er[hard], ml.ravel(), cl.ravel()]))
+    local = np.searchsorted(nodes, [el[hard], er[hard]])
+    roots = _average_linkage(
+        len(nodes),
+        comp[nodes],
+        sizes,
+        max_dense,
+        local[0],
+        local[1],
+        ep[hard],
+        es[hard],
+        cohesion,
+        np.searchsorted(nodes, ml),
+        [tuple(pair) for pair in np.searchsorted(nodes, cl).tolist()],
     )
+    labels = np.arange(n, dtype=np.int64)
+    labels[nodes] = nodes[roots]
     first = np.full(len(sizes), n, dtype=np.int64)
     np.minimum.at(first, comp, np.arange(n))
     in_easy = easy[comp]
@@ -105,43 +122,6 @@ def cluster_records(
 
 
 def _average_linkage(
-    n: int,
-    comp: np.ndarray,
-    sizes: np.ndarray,
-    max_dense: int,
-    el: np.ndarray,
-    er: np.ndarray,
-    ep: np.ndarray,
-    es: np.ndarray,
-    cohesion: float,
-    must: np.ndarray,
-    cannot: list[tuple[int, int]],
-) -> np.ndarray:
-    """Label per record. Only the records of the given pairs and constraints take part
-    (renumbered in order, so every tie breaks as it would over all n): the others stay
-    alone, and a million-record run does not pay per record for a few thousand."""
-    cl = np.asarray(cannot, dtype=np.int64).reshape(-1, 2)
-    nodes = unique(np.concatenate([el, er, must.ravel(), cl.ravel()]).astype(np.int64))
-    local = np.searchsorted(nodes, [el, er])
-    roots = _linkage_roots(
-        len(nodes),
-        comp[nodes],
-        sizes,
-        max_dense,
-        local[0],
-        local[1],
-        ep,
-        es,
-        cohesion,
-        np.searchsorted(nodes, must.reshape(-1, 2)),
-        [tuple(pair) for pair in np.searchsorted(nodes, cl).tolist()],
-    )
-    labels = np.arange(n, dtype=np.int64)
-    labels[nodes] = nodes[roots]
-    return labels
-
-
-def _linkage_roots(
     n: int,
     comp: np.ndarray,
     sizes: np.ndarray,
