@@ -88,6 +88,8 @@ def _clean(value: object) -> str | None:
 
 
 def _strip_accents(text: str) -> str:
+    if text.isascii():  # nothing to strip: skip the per-character pass
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
