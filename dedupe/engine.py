@@ -336,7 +336,8 @@ def _run(
         mapping, changes = assign_ids(_groups(prep.ids, labels_arr), previous, cluster_age)
     else:
         mapping, changes = first_run_ids(prep.ids, labels_arr)
-    say(f"assigned {len(set(mapping.values()))} cluster ids ({time.perf_counter() - t0:.1f}s)")
+    n_clusters = len(set(mapping.values()))
+    say(f"assigned {n_clusters} cluster ids ({time.perf_counter() - t0:.1f}s)")
     # only pairs at or above the lower threshold (or decided by an admin) are reported
     sel = np.flatnonzero((prob >= cfg.lower) | is_must | is_cannot)
     same = labels_arr[left[sel]] == labels_arr[right[sel]]
@@ -347,7 +348,7 @@ def _run(
         "candidate_pairs": int(len(cand)),
         "scored_pairs": int(fresh.sum()),
         "blocking": pass_stats,
-        "clusters": len(set(mapping.values())),
+        "clusters": n_clusters,
         "pairs_reported": int(len(sel)),
         "merge_pairs": int((dec == "merge").sum()),
         "review_pairs": int((dec == "review").sum()),
