@@ -9,7 +9,8 @@ nobody, and quadratic blocks are what make naive dedupe slow.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import multiprocessing as mp
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -248,33 +249,68 @@ def pairs_from_keys(rec: np.ndarray, codes: np.ndarray, max_block: int) -> np.nd
 
 
 def candidate_pairs(
-    prep: Prepared, max_block: int, max_pairs: int | None = None
+    prep: Prepared, max_block: int, max_pairs: int | None = None, workers: int = 1
 ) -> tuple[np.ndarray, dict[str, int]]:
     """Unique candidate pairs (i < j) over all passes, plus pairs proposed per pass.
 
     Passes run from the strongest key to the weakest; once `max_pairs` would be
-    exceeded the remaining (weaker) passes are skipped and reported as -1.
+    exceeded the remaining (weaker) passes are skipped and reported as -1. With
+    workers > 1 on big inputs the passes run in forked processes (the budget is then
+    applied to their results in the same order, so the answer is the same).
     """
     n = max(prep.n, 1)
+    passes = blocking_passes(prep)
+    cache: dict[tuple[str, str], Column] = {}
+    if workers > 1 and prep.n >= _PARALLEL_RECORDS and "fork" in mp.get_all_start_methods():
+        for bp in passes:  # keys shared by several passes are built once, before forking
+            for part in bp.parts:
+                if part not in cache:
+                    cache[part] = _column(prep, *part)
+        global _FORKED
+        _FORKED = (prep, passes, cache, max_block)
+        try:
+            with mp.get_context("fork").Pool(workers) as pool:
+                results: Iterable[np.ndarray] = pool.map(_forked_pass, range(len(passes)))
+        finally:
+            _FORKED = None
+    else:  # lazily: passes past the budget are never computed
+        results = (_pass_codes(prep, bp, cache, max_block) for bp in passes)
     stats: dict[str, int] = {}
     encoded: list[np.ndarray] = []
-    cache: dict[tuple[str, str], Column] = {}
     total = 0
-    for bp in blocking_passes(prep):
+    for bp, codes in zip(passes, results, strict=True):
         if max_pairs is not None and total >= max_pairs:
             stats[bp.name] = -1
             continue
-        rec, codes = pass_keys(prep, bp, cache)
-        # a name alone is the weakest key: its blocks get a sixth of the size budget
-        # a name alone, or one name token ("john" + a city), is the weakest key
-        weak = all(how in _NAME_KEYS for _, how in bp.parts) or any(
-            how in ("tokens", "pair_tokens") for _, how in bp.parts
-        )
-        pairs = pairs_from_keys(rec, codes, max(2, max_block // 6) if weak else max_block)
-        pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-        lo, hi = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])
-        stats[bp.name] = len(lo)
-        encoded.append(lo * n + hi)
-        total += len(lo)
+        stats[bp.name] = len(codes)
+        encoded.append(codes)
+        total += len(codes)
     allp = unique(np.concatenate(encoded)) if encoded else np.zeros(0, dtype=np.int64)
     return np.stack([allp // n, allp % n], axis=1), stats
+
+
+_PARALLEL_RECORDS = 200_000
+_FORKED: tuple[Prepared, list[BlockingPass], dict[tuple[str, str], Column], int] | None = None
+
+
+def _forked_pass(k: int) -> np.ndarray:
+    assert _FORKED is not None  # set by the parent before forking
+    prep, passes, cache, max_block = _FORKED
+    return _pass_codes(prep, passes[k], cache, max_block)
+
+
+def _pass_codes(
+    prep: Prepared, bp: BlockingPass, cache: dict[tuple[str, str], Column], max_block: int
+) -> np.ndarray:
+    """One pass's pairs (i < j), each as the code i * n + j."""
+    n = max(prep.n, 1)
+    rec, codes = pass_keys(prep, bp, cache)
+    # a name alone, or one name token ("john" + a city), is the weakest key: its blocks
+    # get a sixth of the size budget
+    weak = all(how in _NAME_KEYS for _, how in bp.parts) or any(
+        how in ("tokens", "pair_tokens") for _, how in bp.parts
+    )
+    pairs = pairs_from_keys(rec, codes, max(2, max_block // 6) if weak else max_block)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    lo, hi = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])
+    return lo * n + hi

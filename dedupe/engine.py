@@ -268,7 +268,7 @@ def _run(
             f"Records '{prep.ids[a]}' and '{prep.ids[b]}' are both must-link and cannot-link."
         )
     budget = int(cfg.max_pairs_per_record * max(prep.n, 1))
-    cand, pass_stats = candidate_pairs(prep, cfg.max_block_size, budget)
+    cand, pass_stats = candidate_pairs(prep, cfg.max_block_size, budget, cfg.workers)
     extra = np.asarray(must + cannot, np.int64).reshape(-1, 2)
     cand = np.unique(np.concatenate([cand, extra]), axis=0) if len(extra) else cand
     say(f"blocking proposed {len(cand)} candidate pairs ({time.perf_counter() - t0:.1f}s)")

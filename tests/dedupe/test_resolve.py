@@ -134,6 +134,21 @@ def test_parallel_comparison_gives_the_same_levels(zh_rows, zh_spec, monkeypatch
     assert len(cand) > 1000 and (serial == forked).all()
 
 
+def test_parallel_blocking_gives_the_same_candidates(en_rows, en_spec, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    import dedupe.blocking
+    from dedupe.prepare import prepare
+
+    monkeypatch.setattr(dedupe.blocking, "_PARALLEL_RECORDS", 0)
+    prep = prepare(en_rows, en_spec)
+    for budget in (None, 2 * prep.n):  # the budget drops the same weak passes either way
+        serial = dedupe.blocking.candidate_pairs(prep, 60, budget)
+        forked = dedupe.blocking.candidate_pairs(prep, 60, budget, workers=2)
+        assert np.array_equal(serial[0], forked[0]) and serial[1] == forked[1]
+    assert -1 in serial[1].values() and len(serial[0]) > 1000
+
+
 def _colleagues() -> list[dict[str, str]]:
     """Forty companies of eight people: every record carries its company's name, tax
     number, switchboard and office address; a third of the people appear twice, the
