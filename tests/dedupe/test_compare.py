@@ -131,3 +131,35 @@ def test_given_name_and_surname_swapped_between_columns() -> None:
     # and blocking proposes the swapped pairs
     cand, _ = candidate_pairs(prep, max_block=60)
     assert {(0, 1), (2, 3)} <= set(map(tuple, cand.tolist()))
+
+
+def test_list_cells_take_the_best_level_over_their_elements() -> None:
+    from itertools import product
+
+    from dedupe.compare import compare_values
+
+    rows = [
+        ("+8613800138000", "+862162345678"),
+        ("+8613800138001",),  # one typo from the first record's mobile
+        ("+862162345678", "+8613900000000"),  # shares the first record's landline
+        ("+8613700000000", "+8613600000000"),
+        (),
+    ]
+    fd = build_field("phones", FieldType.PHONE, rows)
+    assert fd.multi
+    left, right = np.triu_indices(len(rows), 1)
+    got = compare_field(fd, left, right)
+    for k, (i, j) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
+        if not rows[i] or not rows[j]:
+            assert got[k] == -1
+            continue
+        combos = list(product(rows[i], rows[j]))
+        each = compare_values(
+            "phones", FieldType.PHONE, [(a,) for a, _ in combos], [(b,) for _, b in combos]
+        )
+        assert got[k] == each.max(), (rows[i], rows[j])
+    names = {
+        (int(i), int(j)): level_name(FieldType.PHONE, int(x))
+        for i, j, x in zip(left, right, got, strict=True)
+    }
+    assert names[(0, 1)] == "typo" and names[(0, 2)] == "exact" and names[(0, 3)] == "different"
