@@ -102,8 +102,9 @@ class MatchSettings:
     `u_sample_pairs`, `seed`: learning. `term_frequency`: weigh exact agreement on a
     common value less. `keep_candidates`: keep the candidate pairs on the Resolution
     (benchmarks measure blocking with them). `workers`: forked processes that
-    normalize the distinct values (50k or more) and compare the candidate pairs (400k or
-    more) side by side; 1 = in process, the safe choice inside threaded servers.
+    build the fields (50k distinct values or more), run the blocking passes (200k records
+    or more) and compare the candidate pairs (400k or more) side by side; 1 = in
+    process, the safe choice inside threaded servers.
     """
 
     upper: float = 0.95
