@@ -24,7 +24,7 @@ from dedupe.errors import DedupeInputError
 from dedupe.prepare import Column
 from dedupe.spec import MatchSettings, MatchSpec
 
-__all__ = ["main", "read_columns", "read_records", "run_dedupe"]
+__all__ = ["main", "read_columns", "read_previous", "read_records", "run_dedupe"]
 
 
 def read_columns(input_path: str, spec: MatchSpec) -> dict[str, Column]:
@@ -169,12 +169,32 @@ def run_dedupe(
     *,
     progress: Callable[[str], None] | None = None,
     settings: MatchSettings | None = None,
+    previous_path: str | None = None,
 ) -> str:
-    """Run the CLI contract of issue 4 and return the one-line summary."""
+    """Run the CLI contract of issue 4 and return the one-line summary. With
+    `previous_path` (an earlier run's CLUSTERS.csv) clusters keep their ids: records
+    join existing ids, a split keeps the id on the larger part, a merge the older id."""
     # the cycle collector off for the writing too: with the result's millions of
     # objects alive, each collection it triggers rescans them all (1.5 s of 2 measured)
     with no_gc():
-        return _run_dedupe(input_path, spec_path, out_path, pairs_path, progress, settings)
+        return _run_dedupe(
+            input_path, spec_path, out_path, pairs_path, progress, settings, previous_path
+        )
+
+
+def read_previous(path: str, spec: MatchSpec) -> dict[str, str]:
+    """Record id -> cluster id from an earlier run's CLUSTERS.csv."""
+    with _reading(path), open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        header = [h.strip() for h in next(reader, [])]
+        if spec.id not in header or "cluster_id" not in header:
+            raise DedupeInputError(
+                f"Previous clusters file '{path}' needs the columns '{spec.id}' and "
+                f"'cluster_id' (an earlier run's --out); it has {', '.join(header) or 'none'}."
+            )
+        at, cid = header.index(spec.id), header.index("cluster_id")
+        width = max(at, cid)
+        return {row[at].strip(): row[cid].strip() for row in reader if len(row) > width}
 
 
 def _run_dedupe(
@@ -184,16 +204,18 @@ def _run_dedupe(
     pairs_path: str | None,
     progress: Callable[[str], None] | None,
     settings: MatchSettings | None,
+    previous_path: str | None,
 ) -> str:
     say = progress or (lambda _m: None)
     spec = MatchSpec.from_yaml(spec_path)
+    previous = read_previous(previous_path, spec) if previous_path else None
     cols = read_columns(input_path, spec)
     ids = cols[spec.id]
     say(f"read {len(ids)} rows from {input_path}")
     big = len(ids) >= 5000  # short inputs finish before progress would help
     if settings is None:  # a command-line run may use the machine: normalize on every core
         settings = MatchSettings(workers=min(os.cpu_count() or 1, 8))
-    res = resolve(cols, spec, settings, progress=say if big else None)
+    res = resolve(cols, spec, settings, previous=previous, progress=say if big else None)
     del cols  # the CSV's strings: free them before the pairs are written
     with _open_out(out_path) as fh:
         w = csv.writer(fh)
@@ -219,15 +241,23 @@ def _run_dedupe(
                 )
     st = res.stats
     multi = sum(1 for size in Counter(res.clusters.values()).values() if size > 1)
+    changes = ""
+    if previous is not None:
+        kinds = Counter(c.kind for c in res.changes)
+        listed = ", ".join(
+            f"{k} {kinds[k]}" for k in ("joined", "merged", "split", "left") if k in kinds
+        )
+        changes = f"; ids kept from the previous run ({listed or 'no changes'})"
     return (
         f"{st['records']} records -> {st['clusters']} clusters ({multi} with duplicates); "
-        f"{st['merge_pairs']} pairs merged, {st['review_pairs']} for review; "
+        f"{st['merge_pairs']} pairs merged, {st['review_pairs']} for review{changes}; "
         f"{st['seconds']:.1f}s"
     )
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m dedupe INPUT.csv --spec SPEC.yaml --out CLUSTERS.csv [--pairs PAIRS.csv]`"""
+    """`python -m dedupe INPUT.csv --spec SPEC.yaml --out CLUSTERS.csv [--pairs PAIRS.csv]
+    [--previous OLD_CLUSTERS.csv]`"""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m dedupe", description=main.__doc__)
@@ -235,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spec", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--pairs")
+    parser.add_argument("--previous")
     args = parser.parse_args(argv)
     try:
         summary = run_dedupe(
@@ -243,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
             args.out,
             args.pairs,
             progress=lambda m: print(m, file=sys.stderr, flush=True),
+            previous_path=args.previous,
         )
     except DedupeInputError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -99,7 +99,9 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 def _cmd_dedupe(args: argparse.Namespace) -> int:
     from dedupe.cli import run_dedupe
 
-    summary = run_dedupe(args.input, args.spec, args.out, args.pairs, progress=_say)
+    summary = run_dedupe(
+        args.input, args.spec, args.out, args.pairs, progress=_say, previous_path=args.previous
+    )
     print(summary)
     return 0
 
@@ -408,6 +410,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     dd.add_argument("--out", required=True, help="where to write <id>,cluster_id")
     dd.add_argument("--pairs", help="where to write the scored pairs above the lower threshold")
+    dd.add_argument(
+        "--previous",
+        help="an earlier run's --out: clusters keep their ids (new records join them)",
+    )
     return parser
 
 

@@ -160,3 +160,31 @@ def test_ids_that_need_quotes_are_quoted(files: dict[str, str]) -> None:
     with open(files["out"], encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
     assert [r[0] for r in rows] == ["rid", "a,1", 'b"2'] and rows[1][1] == rows[2][1]
+
+
+def test_previous_clusters_keep_their_ids(files: dict[str, str], tmp_path: Path) -> None:
+    first = str(tmp_path / "first.csv")
+    run_dedupe(files["input"], files["spec"], first, None)
+    with open(first, encoding="utf-8") as fh:
+        old = {r["rid"]: r["cluster_id"] for r in csv.DictReader(fh)}
+    # a week later: r1 is gone and r0 (an id that sorts first) is the same person as
+    # r3; a fresh run would name the cluster after r0, --previous keeps its id
+    rows = [r for r in ROWS if not r.startswith("r1,")]
+    rows.append("r0,张伟,13800138000,zw@a.com,")
+    _write(files["input"], "\n".join(rows) + "\n")
+    fresh = run_dedupe(files["input"], files["spec"], str(tmp_path / "fresh.csv"), None)
+    summary = run_dedupe(files["input"], files["spec"], files["out"], None, previous_path=first)
+    with open(files["out"], encoding="utf-8") as fh:
+        new = {r["rid"]: r["cluster_id"] for r in csv.DictReader(fh)}
+    assert new["r0"] == new["r3"] == new["r4"] == old["r3"] and new["r2"] == old["r2"]
+    assert "ids kept from the previous run (joined 1, left 1)" in summary
+    assert "ids kept" not in fresh
+    with open(tmp_path / "fresh.csv", encoding="utf-8") as fh:
+        assert {r["rid"]: r["cluster_id"] for r in csv.DictReader(fh)}["r0"] != old["r3"]
+
+
+def test_previous_file_without_cluster_ids_is_a_clear_error(files: dict[str, str]) -> None:
+    with pytest.raises(DedupeInputError, match="needs the columns 'rid' and 'cluster_id'"):
+        run_dedupe(files["input"], files["spec"], files["out"], None, previous_path=files["input"])
+    with pytest.raises(DedupeInputError, match="does not exist"):
+        run_dedupe(files["input"], files["spec"], files["out"], None, previous_path="/nope.csv")
