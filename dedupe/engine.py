@@ -16,7 +16,7 @@ from dedupe.blocking import candidate_pairs
 from dedupe.cluster import cluster_records, components
 from dedupe.compare import LEVELS, level_name
 from dedupe.errors import DedupeError, DedupeInputError
-from dedupe.ids import ClusterChange, assign_ids, first_run_ids
+from dedupe.ids import ClusterChange, first_run_ids, rerun_ids
 from dedupe.model import Model, combine_groups, comparison_matrix, field_groups, fit_model
 from dedupe.prepare import Prepared, Records, merge_prepared, prepare
 from dedupe.spec import MatchSettings, MatchSpec
@@ -333,7 +333,7 @@ def _run(
         )
     say(f"scored and clustered ({time.perf_counter() - t0:.1f}s)")
     if previous:
-        mapping, changes = assign_ids(_groups(prep.ids, labels_arr), previous, cluster_age)
+        mapping, changes = rerun_ids(prep.ids, labels_arr, previous, cluster_age)
     else:
         mapping, changes = first_run_ids(prep.ids, labels_arr)
     n_clusters = len(set(mapping.values()))
@@ -410,21 +410,6 @@ def _known_first(
         return out
 
     return evidence
-
-
-def _groups(ids: list[str], labels: np.ndarray) -> list[list[str]]:
-    """Member ids of each cluster, each list in id order, clusters by smallest member
-    (ids are sorted, so index order is id order)."""
-    if not len(labels):
-        return []
-    order = np.lexsort((np.arange(len(labels)), labels))
-    sorted_labels = labels[order]
-    cuts = np.flatnonzero(sorted_labels[1:] != sorted_labels[:-1]) + 1
-    ordered = [ids[i] for i in order.tolist()]
-    bounds = [0, *cuts.tolist(), len(ordered)]
-    groups = [ordered[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-    groups.sort(key=lambda g: g[0])
-    return groups
 
 
 def _decisions(

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["ClusterChange", "assign_ids", "first_run_ids", "fresh_id"]
+__all__ = ["ClusterChange", "assign_ids", "first_run_ids", "fresh_id", "rerun_ids"]
 
 
 class ClusterChange(NamedTuple):
@@ -64,6 +64,20 @@ def assign_ids(
     clusters = sorted((sorted(g) for g in groups), key=lambda g: g[0])
     if not prev:
         return _first_ids(clusters, taken or set())
+    mapping, changes = _rerun_ids(
+        clusters, prev, cluster_age, set(prev.values()) | (taken or set())
+    )
+    return mapping, changes + _left(prev, mapping)
+
+
+def _rerun_ids(
+    clusters: list[list[str]],
+    prev: Mapping[str, str],
+    cluster_age: Mapping[str, int] | None,
+    used: set[str],
+) -> tuple[dict[str, str], list[ClusterChange]]:
+    """Ids of `clusters` (sorted, each sorted) given the previous run's `prev`, and what
+    changed, except records that left (`_left`). `used` gains the fresh ids."""
     old_members: dict[str, list[str]] = defaultdict(list)
     for rid, cid in prev.items():
         old_members[cid].append(rid)
@@ -84,7 +98,6 @@ def assign_ids(
     for cid, cnt in overlap.items():
         best = max(cnt.items(), key=lambda kv: (kv[1], -kv[0]))[0]
         claims[best].append(cid)
-    used = set(prev.values()) | (taken or set())
     mapping: dict[str, str] = {}
     changes: list[ClusterChange] = []
     for k, members in enumerate(clusters):
@@ -97,27 +110,28 @@ def assign_ids(
             cid = fresh_id(members[0], used)
             used.add(cid)
             olds = sorted({prev[r] for r in members if r in prev})
-            if olds:
-                changes.append(ClusterChange("split", cid, tuple(members), tuple(olds)))
-            elif prev or len(members) > 1:
-                changes.append(ClusterChange("created", cid, tuple(members)))
+            kind = "split" if olds else "created"
+            changes.append(ClusterChange(kind, cid, tuple(members), tuple(olds)))
         newcomers = tuple(r for r in members if r in prev and prev[r] != cid)
         if claims.get(k):
             joined = tuple(r for r in members if r not in prev)
-            if joined and prev:
+            if joined:
                 changes.append(ClusterChange("joined", cid, joined))
             moved = tuple(r for r in newcomers if prev[r] not in claims[k])
             if moved:
                 changes.append(ClusterChange("joined", cid, moved))
         for rid in members:
             mapping[rid] = cid
+    return mapping, changes
+
+
+def _left(prev: Mapping[str, str], mapping: Mapping[str, str]) -> list[ClusterChange]:
+    """Records of the previous run that are no longer in the data, by cluster."""
     gone: dict[str, list[str]] = defaultdict(list)
     for rid, cid in prev.items():
         if rid not in mapping:  # deleted upstream since the last run
             gone[cid].append(rid)
-    for cid in sorted(gone):
-        changes.append(ClusterChange("left", cid, tuple(sorted(gone[cid]))))
-    return mapping, changes
+    return [ClusterChange("left", cid, tuple(sorted(gone[cid]))) for cid in sorted(gone)]
 
 
 def _first_ids(
@@ -170,3 +184,61 @@ def first_run_ids(
             changes.append(ClusterChange("created", cid, tuple(ordered_ids[at : at + size])))
         at += size
     return mapping, changes
+
+
+def rerun_ids(
+    ids: list[str],
+    labels: np.ndarray,
+    previous: Mapping[str, str],
+    cluster_age: Mapping[str, int] | None = None,
+) -> tuple[dict[str, str], list[ClusterChange]]:
+    """`assign_ids` for a re-run, from a cluster label per record (`ids` sorted): the
+    same ids, changes and order. A cluster whose records all come from one previous
+    cluster, which has no present record elsewhere, keeps that id with no change; only
+    the other clusters go through the rules one by one (a million records re-run
+    with few changes: arrays, not a million Python steps)."""
+    n = len(ids)
+    if n == 0 or not previous:
+        return assign_ids([], previous, cluster_age) if n == 0 else first_run_ids(ids, labels)
+    lookup: dict[str, int] = {}
+    old = np.fromiter(
+        (
+            lookup.setdefault(c, len(lookup)) if (c := previous.get(r)) is not None else -1
+            for r in ids
+        ),
+        np.int64,
+        n,
+    )
+    # clusters by smallest member, members in id order, as assign_ids orders them
+    order = np.argsort(labels, kind="stable")
+    ordered = labels[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    sizes = np.diff(np.r_[starts, n])
+    by_first = np.argsort(order[starts], kind="stable")
+    starts, sizes = starts[by_first], sizes[by_first]
+    member_pos = np.repeat(starts - np.r_[0, np.cumsum(sizes)[:-1]], sizes) + np.arange(n)
+    records = order[member_pos]  # record indices, cluster after cluster
+    rank = np.repeat(np.arange(len(sizes)), sizes)  # cluster of each of them
+    old_of = old[records]
+    lowest = np.full(len(sizes), np.iinfo(np.int64).max)
+    np.minimum.at(lowest, rank, np.where(old_of < 0, -1, old_of))
+    highest = np.full(len(sizes), -1)
+    np.maximum.at(highest, rank, old_of)
+    known = old_of >= 0
+    pairs = np.unique(old_of[known] * len(sizes) + rank[known])
+    holders = np.bincount(pairs // len(sizes), minlength=len(lookup))
+    kept = (lowest == highest) & (lowest >= 0)
+    kept[kept] = holders[highest[kept]] == 1
+    ordered_ids = [ids[i] for i in records.tolist()]
+    bounds = np.r_[0, np.cumsum(sizes)].tolist()
+    rest = [ordered_ids[bounds[k] : bounds[k + 1]] for k in np.flatnonzero(~kept).tolist()]
+    rest_old = {c for members in rest for r in members if (c := previous.get(r)) is not None}
+    prev_rest = {r: c for r, c in previous.items() if c in rest_old}
+    rest_map, changes = _rerun_ids(rest, prev_rest, cluster_age, set(previous.values()))
+    names = list(lookup)
+    cids = [
+        names[highest[k]] if kept[k] else rest_map[ordered_ids[bounds[k]]]
+        for k in range(len(sizes))
+    ]
+    mapping = dict(zip(ordered_ids, np.repeat(np.asarray(cids, dtype=object), sizes), strict=True))
+    return mapping, changes + _left(previous, mapping)

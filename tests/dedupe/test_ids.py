@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import random
+
+import numpy as np
 
 from dedupe import resolve
 from dedupe.ids import assign_ids, fresh_id
@@ -75,10 +78,15 @@ def test_removed_records_are_recorded() -> None:
     assert [(c.kind, c.cluster_id, c.records) for c in changes] == [("left", "X", ("b",))]
 
 
-def test_first_run_ids_from_labels_equal_assign_ids() -> None:
-    import numpy as np
+def _groups(ids: list[str], labels: np.ndarray) -> list[list[str]]:
+    """Member ids of each label, as assign_ids takes them."""
+    out: dict[int, list[str]] = {}
+    for rid, label in zip(ids, labels.tolist(), strict=True):
+        out.setdefault(label, []).append(rid)
+    return list(out.values())
 
-    from dedupe.engine import _groups
+
+def test_first_run_ids_from_labels_equal_assign_ids() -> None:
     from dedupe.ids import first_run_ids
 
     rng = np.random.default_rng(7)
@@ -93,3 +101,29 @@ def test_first_run_ids_from_labels_equal_assign_ids() -> None:
             assert first_run_ids(ids, labels, taken) == assign_ids(
                 _groups(ids, labels), None, taken=taken
             )
+
+
+def test_rerun_ids_from_labels_equal_assign_ids() -> None:
+    """Most clusters unchanged (kept by arrays), some records moved, new or gone."""
+    from dedupe.ids import rerun_ids
+
+    rng = random.Random(7)
+    for _ in range(1500):
+        n = rng.randint(1, 80)
+        ids = sorted(f"r{i:03d}" for i in rng.sample(range(300), n))
+        labels = np.asarray([rng.randint(0, max(n // 2, 1)) for _ in ids])
+        prev: dict[str, str] = {}
+        for rid, label in zip(ids, labels.tolist(), strict=True):
+            x = rng.random()
+            if x < 0.8:
+                prev[rid] = f"K{label:03d}"
+            elif x < 0.9:
+                prev[rid] = f"K{rng.randint(0, n):03d}"
+        for i in range(rng.randint(0, 4)):
+            prev[f"g{i}"] = f"K{rng.randint(0, n):03d}"
+        age = {c: rng.randint(0, 3) for c in set(prev.values())} if rng.random() < 0.5 else None
+        if not prev:
+            continue
+        want = assign_ids(_groups(ids, labels), prev, age)
+        got = rerun_ids(ids, labels, prev, age)
+        assert list(got[0].items()) == list(want[0].items()) and got[1] == want[1]
