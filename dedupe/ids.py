@@ -156,18 +156,10 @@ def first_run_ids(
     """`assign_ids` with no earlier run, from a cluster label per record (`ids`
     sorted): the same ids, changes and order, from arrays instead of a list per
     cluster (a million records: one pass, not half a million small sorts)."""
-    n = len(ids)
-    if n == 0:
+    if not ids:
         return {}, []
-    order = np.argsort(labels, kind="stable")  # a cluster's members, in id order
-    ordered = labels[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    sizes = np.diff(np.r_[starts, n])
-    by_first = np.argsort(order[starts], kind="stable")  # clusters by smallest member
-    starts, sizes = starts[by_first], sizes[by_first]
-    # records regrouped cluster by cluster, clusters by smallest member id
-    member_pos = np.repeat(starts - np.r_[0, np.cumsum(sizes)[:-1]], sizes) + np.arange(n)
-    ordered_ids = [ids[i] for i in order[member_pos].tolist()]
+    records, sizes = _by_smallest_member(labels)
+    ordered_ids = [ids[i] for i in records.tolist()]
     firsts = [ordered_ids[i] for i in np.r_[0, np.cumsum(sizes)[:-1]].tolist()]
     cids = ["C" + hashlib.sha1(m.encode("utf-8")).hexdigest()[:12] for m in firsts]
     used = set(taken or ())
@@ -197,9 +189,10 @@ def rerun_ids(
     cluster, which has no present record elsewhere, keeps that id with no change; only
     the other clusters go through the rules one by one (a million records re-run
     with few changes: arrays, not a million Python steps)."""
-    n = len(ids)
-    if n == 0 or not previous:
-        return assign_ids([], previous, cluster_age) if n == 0 else first_run_ids(ids, labels)
+    if not previous:
+        return first_run_ids(ids, labels)
+    if not ids:
+        return {}, _left(previous, {})
     lookup: dict[str, int] = {}
     old = np.fromiter(
         (
@@ -207,21 +200,13 @@ def rerun_ids(
             for r in ids
         ),
         np.int64,
-        n,
+        len(ids),
     )
-    # clusters by smallest member, members in id order, as assign_ids orders them
-    order = np.argsort(labels, kind="stable")
-    ordered = labels[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    sizes = np.diff(np.r_[starts, n])
-    by_first = np.argsort(order[starts], kind="stable")
-    starts, sizes = starts[by_first], sizes[by_first]
-    member_pos = np.repeat(starts - np.r_[0, np.cumsum(sizes)[:-1]], sizes) + np.arange(n)
-    records = order[member_pos]  # record indices, cluster after cluster
+    records, sizes = _by_smallest_member(labels)
     rank = np.repeat(np.arange(len(sizes)), sizes)  # cluster of each of them
-    old_of = old[records]
+    old_of = old[records]  # previous cluster of each, -1 = new record
     lowest = np.full(len(sizes), np.iinfo(np.int64).max)
-    np.minimum.at(lowest, rank, np.where(old_of < 0, -1, old_of))
+    np.minimum.at(lowest, rank, old_of)
     highest = np.full(len(sizes), -1)
     np.maximum.at(highest, rank, old_of)
     known = old_of >= 0
@@ -242,3 +227,18 @@ def rerun_ids(
     ]
     mapping = dict(zip(ordered_ids, np.repeat(np.asarray(cids, dtype=object), sizes), strict=True))
     return mapping, changes + _left(previous, mapping)
+
+
+def _by_smallest_member(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Record indices regrouped cluster after cluster (clusters by smallest member,
+    members in index order: the order assign_ids uses, since ids are sorted), and the
+    size of each cluster in that order."""
+    n = len(labels)
+    order = np.argsort(labels, kind="stable")
+    ordered = labels[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    sizes = np.diff(np.r_[starts, n])
+    by_first = np.argsort(order[starts], kind="stable")
+    starts, sizes = starts[by_first], sizes[by_first]
+    member_pos = np.repeat(starts - np.r_[0, np.cumsum(sizes)[:-1]], sizes) + np.arange(n)
+    return order[member_pos], sizes
