@@ -17,7 +17,7 @@ import numpy as np
 
 from dedupe.arrays import unique
 from dedupe.normalize import has_cjk, metaphone_token, name_phonetic
-from dedupe.prepare import FieldData, Prepared, encode
+from dedupe.prepare import PREFIXED, FieldData, Prepared, encode
 from dedupe.spec import FieldType
 
 __all__ = ["BlockingPass", "blocking_passes", "candidate_pairs", "pass_keys"]
@@ -44,13 +44,7 @@ def blocking_passes(prep: Prepared) -> list[BlockingPass]:
     names = by_type.get(FieldType.PERSON_NAME, [])
     locality = by_type.get(FieldType.CATEGORY, []) + by_type.get(FieldType.POSTCODE, [])
     # not e-mails: their first letters are mostly the name again (john.smith@...)
-    kinds = (
-        FieldType.DATE,
-        FieldType.PHONE,
-        FieldType.ADDRESS,
-        FieldType.COMPANY_NAME,
-    )
-    others = [f for t in kinds for f in by_type.get(t, [])]
+    others = [f for t in PREFIXED for f in by_type.get(t, [])]
     for f in by_type.get(FieldType.ADDRESS, []):
         passes.append(BlockingPass(f"{f}~start", ((f, "start"),)))
     for n in names:
@@ -112,7 +106,11 @@ def _per_value(fd: FieldData, keys_of: Callable[[str], tuple[str, ...]]) -> Colu
         keys = dict.fromkeys(keys_of(value))
         lens[u] = len(keys)
         flat.extend(lookup.setdefault(k, len(lookup)) for k in keys)
-    flat_arr = np.asarray(flat, dtype=np.int64)
+    return _spread(fd, lens, np.asarray(flat, dtype=np.int64))
+
+
+def _spread(fd: FieldData, lens: np.ndarray, flat_arr: np.ndarray) -> Column:
+    """(record, key) pairs from `lens[u]` keys per distinct value u, listed flat."""
     offsets = np.cumsum(lens) - lens
     rec = np.flatnonzero(fd.codes >= 0)
     code = fd.codes[rec]
@@ -137,30 +135,21 @@ def _column(prep: Prepared, field: str, how: str) -> Column:
         return _scalar(fd.derived["phonetic"])
     if how in ("district", "city"):
         return _scalar(fd.derived[how])
-    if how == "start":  # the beginning of the street part
+    if how == "start":  # the beginning of the street part (a key built by prepare)
         if fd.multi:
             return _per_value(fd, lambda u: (fd.places[u][3],))
-        return _one_per_value(fd, [fd.places[u][3] for u in fd.uniq])
+        return _scalar(fd.derived["start"])
     if how == "tokens":
-        return _per_value(fd, _name_tokens)
+        if fd.multi or fd.token_keys is None:
+            return _per_value(fd, _name_tokens)
+        return _spread(fd, *fd.token_keys)
     if how == "prefix4":
         # phones: the last digits carry the identity, the country code does not
         if fd.multi:
             cut = (lambda u: (u[-11:-7],)) if fd.type is FieldType.PHONE else (lambda u: (u[:4],))
             return _per_value(fd, cut)
-        if fd.type is FieldType.PHONE:
-            return _one_per_value(fd, [u[-11:-7] for u in fd.uniq])
-        return _one_per_value(fd, [u[:4] for u in fd.uniq])
+        return _scalar(fd.derived["prefix4"])
     raise ValueError(how)
-
-
-def _one_per_value(fd: FieldData, keys: list[str]) -> Column:
-    """One key per distinct value ("" = none), spread to the records by code."""
-    table: dict[str, int] = {}
-    per_code = np.fromiter(
-        (table.setdefault(k, len(table)) if k else -1 for k in keys), np.int64, count=len(keys)
-    )
-    return _scalar(np.append(per_code, -1)[fd.codes])
 
 
 def _name_pair(prep: Prepared, first: str, second: str, *, both: bool) -> Column:

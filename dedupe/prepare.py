@@ -5,31 +5,37 @@ from __future__ import annotations
 import multiprocessing as mp
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from itertools import count
+from itertools import chain, count
 from typing import Any
 
 import numpy as np
 
+from dedupe.arrays import unique
 from dedupe.columns import CodedColumn
 from dedupe.errors import DedupeInputError
 from dedupe.normalize import (
     char_pinyin,
     has_cjk,
+    metaphone_token,
     name_phonetic,
     names_a_company,
     names_a_role,
     normalize_company_name,
     normalize_date,
     normalize_email,
+    normalize_email_ascii,
     normalize_identifier,
     normalize_person_name,
+    normalize_person_name_ascii,
     normalize_phone,
+    normalize_phone_ascii,
     normalize_postcode,
     normalize_text,
+    normalize_text_ascii,
     split_cn_address,
 )
 from dedupe.spec import FieldType, MatchSpec
@@ -122,6 +128,8 @@ class FieldData:
     # addresses: key -> (province, city, district, street start), from the split of the
     # raw cell (re-splitting a key is slower and need not give the same answer)
     places: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)
+    # person names: (number of token keys, their codes flat) per distinct value
+    token_keys: tuple[np.ndarray, np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         # the first value per record as strings, for rapidfuzz (which wants str lists)
@@ -305,11 +313,48 @@ Normalized = tuple[list[str | None], list[Place | None] | None]
 
 
 def _normalize_values(ftype: FieldType, region: str, raw: Sequence[Any]) -> Normalized:
+    keys: list[str | None] = [None] * len(raw)
+    places: list[Place | None] | None = [None] * len(raw) if ftype is FieldType.ADDRESS else None
+    todo: Iterable[int] = range(len(raw))
+    ascii_at = [i for i, v in enumerate(raw) if isinstance(v, str) and v.isascii()]
+    done = _ascii_keys(ftype, region, [raw[i] for i in ascii_at]) if ascii_at else None
+    if done is not None:  # the ASCII cells at once, the others one by one
+        for i, key in zip(ascii_at, done, strict=True):
+            keys[i] = key
+        if places is not None:
+            for i in ascii_at:  # a Latin address: no place, the street start '1578 henderson'
+                if (key := keys[i]) is not None:
+                    places[i] = ("", "", "", " ".join(key.split(" ", 2)[:2]))
+        is_ascii = np.zeros(len(raw), dtype=bool)
+        is_ascii[ascii_at] = True
+        todo = np.flatnonzero(~is_ascii).tolist()
     norm = normalizer_for(ftype, region)
-    keys = [norm(v) if _present(v) else None for v in raw]
-    if ftype is not FieldType.ADDRESS:
-        return keys, None
-    return keys, [_PLACES.pop(k, None) if k is not None else None for k in keys]
+    for i in todo:
+        v = raw[i]
+        keys[i] = key = norm(v) if _present(v) else None
+        if places is not None and key is not None:
+            places[i] = _PLACES.pop(key, None)
+    return keys, places
+
+
+def _ascii_keys(ftype: FieldType, region: str, cells: list[str]) -> list[str | None] | None:
+    """What `normalizer_for(ftype)` gives for each cell (all ASCII), computed for the
+    whole list at once; None for a type without such a path (or a cell it refuses)."""
+    if ftype is FieldType.PERSON_NAME:
+        names = normalize_person_name_ascii(cells)
+        if names is None:
+            return None
+        return [None if n is None or names_a_company(n) else n for n in names]
+    if ftype is FieldType.EMAIL:
+        mails = normalize_email_ascii(cells)
+        if mails is None:
+            return None
+        return [None if m is None or names_a_role(m) else m for m in mails]
+    if ftype in (FieldType.TEXT, FieldType.ADDRESS):  # an ASCII address has no Chinese place
+        return normalize_text_ascii(cells)
+    if ftype is FieldType.PHONE:
+        return normalize_phone_ascii(cells, region)
+    return None
 
 
 def _place_of(key: str) -> Place:
@@ -491,6 +536,9 @@ def field_from_codes(
         known = places or {}
         fd.places = known if per_value else _field_places(uniq, multi_values, known)
     for key, (values, missing) in (per_value or derive(ftype, uniq, fd.places)).items():
+        if key == "tokens":  # several keys per value: spread by blocking when it runs
+            fd.token_keys = (values, missing)
+            continue
         spread = np.append(values, np.asarray([missing], dtype=values.dtype))[codes]
         if key == "syllables":
             fd.syllables = spread
@@ -510,21 +558,14 @@ def derive(
         out[key] = (encode(per_value), -1)
 
     if ftype is FieldType.PERSON_NAME:
-        cjk = [has_cjk(s) for s in uniq]
-        syll = [syllables(s) if c else "" for s, c in zip(uniq, cjk, strict=True)]
-        toks = [[] if c else s.split() for s, c in zip(uniq, cjk, strict=True)]
-        out["syllables"] = (np.asarray(syll, dtype=object), "")
-        out["cjk"] = (np.asarray(cjk, dtype=bool), False)
-        keyed("phonetic", [name_phonetic(s) for s in uniq])
-        keyed("surname", [x[:1] for x in syll])
-        keyed("last_token", [t[-1] if len(t) >= 2 else "" for t in toks])
-        keyed("initial", [t[0][0] if len(t) >= 2 else "" for t in toks])
-        out["short_first"] = (
-            np.asarray([len(t) >= 2 and len(t[0]) == 1 for t in toks], dtype=bool),
-            False,
-        )
+        out.update(_name_keys(uniq))
     if ftype is FieldType.ADDRESS:
         keyed("district", [places[s][2] or places[s][1] for s in uniq])
+        keyed("start", [places[s][3] for s in uniq])  # the beginning of the street part
+    if ftype in PREFIXED:  # a typo'd value still shares its first characters
+        # phones: the last digits carry the identity, the country code does not
+        cut = slice(-11, -7) if ftype is FieldType.PHONE else slice(0, 4)
+        keyed("prefix4", [s[cut] for s in uniq])
     if ftype is FieldType.DATE:  # "2001-03-06" vs "2001-06-03": day and month swapped
         lookup = {s: i for i, s in enumerate(uniq)}
         out["swapped"] = (encode([f"{s[:4]}-{s[8:10]}-{s[5:7]}" for s in uniq], lookup), -2)
@@ -537,6 +578,78 @@ def derive(
         keyed("area", [s[:3] for s in uniq])
     if ftype is FieldType.IDENTIFIER:
         out["length"] = (np.asarray([len(s) for s in uniq], dtype=np.int64), 0)
+    return out
+
+
+# the types whose first characters are a blocking key (with a name)
+PREFIXED = (FieldType.DATE, FieldType.PHONE, FieldType.ADDRESS, FieldType.COMPANY_NAME)
+
+
+def _name_keys(uniq: list[str]) -> PerValue:
+    """A person-name field's derived keys per distinct name. Latin names are handled
+    token by token with arrays over all their tokens (a token's sound is worked out
+    once, not once per name it is in)."""
+    n = len(uniq)
+    cjk = np.zeros(n, dtype=bool)
+    if not "".join(uniq).isascii():
+        cjk = np.fromiter((not s.isascii() and has_cjk(s) for s in uniq), bool, n)
+    at_cjk = np.flatnonzero(cjk).tolist()
+    latin = np.flatnonzero(~cjk)
+    chinese = [uniq[i] for i in at_cjk]
+    syll = np.full(n, "", dtype=object)
+    syll[at_cjk] = [syllables(s) for s in chinese]
+    # every token of every Latin name, flat, with its name and its code in `vocab`
+    toks = [uniq[i].split() for i in latin.tolist()]
+    ntok = np.fromiter(map(len, toks), np.int64, len(toks))
+    table: defaultdict[str, int] = defaultdict(count().__next__)
+    tok = np.fromiter(map(table.__getitem__, chain.from_iterable(toks)), np.int64, ntok.sum())
+    vocab = list(table)
+    sound_of = {t: metaphone_token(t) for t in vocab}
+    owner = np.repeat(latin, ntok)
+    first = np.cumsum(ntok) - ntok
+    many = ntok >= 2
+    out: PerValue = {"syllables": (syll, ""), "cjk": (cjk, False)}
+
+    phonetic = [""] * n
+    for i, s in zip(at_cjk, chinese, strict=True):
+        phonetic[i] = name_phonetic(s)
+    for i, ts in zip(latin.tolist(), toks, strict=True):
+        phonetic[i] = " ".join(sorted([sound_of[t] for t in ts]))
+    out["phonetic"] = (encode(phonetic), -1)
+
+    # blocking keys: each Latin token of two letters or more by sound, a Chinese
+    # name's given name by sound (either survives a typo in the other part)
+    sounds: defaultdict[str, int] = defaultdict(count().__next__)
+    sound_code = np.fromiter(map(sounds.__getitem__, sound_of.values()), np.int64, len(vocab))
+    long_tok = np.fromiter(map(len, vocab), np.int64, len(vocab)) >= 2
+    keep = long_tok[tok]
+    key_owner, key = owner[keep], sound_code[tok[keep]]
+    given = [
+        (i, sounds[name_phonetic(s[1:])])
+        for i, s in zip(at_cjk, chinese, strict=True)
+        if len(s) >= 3
+    ]
+    if given:
+        key_owner = np.r_[key_owner, np.asarray([g[0] for g in given], dtype=np.int64)]
+        key = np.r_[key, np.asarray([g[1] for g in given], dtype=np.int64)]
+    width = max(len(sounds), 1)
+    pair = unique(key_owner * width + key)  # one key once per name, names in order
+    out["tokens"] = (np.bincount(pair // width, minlength=n).astype(np.int64), pair % width)
+
+    surname = [""] * n
+    for i in at_cjk:
+        surname[i] = syll[i][:1]
+    out["surname"] = (encode(surname), -1)
+    last_token = np.full(n, -1, dtype=np.int64)  # a token's code in `vocab` is its key
+    last_token[latin[many]] = tok[(first + ntok - 1)[many]]
+    out["last_token"] = (last_token, -1)
+    initial_of = encode([t[0] for t in vocab])
+    initial = np.full(n, -1, dtype=np.int64)
+    initial[latin[many]] = initial_of[tok[first[many]]]
+    out["initial"] = (initial, -1)
+    short_first = np.zeros(n, dtype=bool)
+    short_first[latin[many]] = ~long_tok[tok[first[many]]]
+    out["short_first"] = (short_first, False)
     return out
 
 

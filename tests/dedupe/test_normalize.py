@@ -211,3 +211,141 @@ def test_a_role_mailbox_is_no_evidence_about_the_person() -> None:
     # colleagues sharing info@ must not look like one person: the cell counts as missing
     assert email_key(" Info@Haustechnik-Mueller.de ") is None
     assert email_key("Karin.Weimer@web.de") == "karin.weimer@web.de"
+
+
+def _ascii_cells(seed: int, count: int) -> list[str]:
+    """Short ASCII cells made of the characters the normalizers treat specially."""
+    import random
+
+    rng = random.Random(seed)
+    pieces = [
+        *"abcXYZ019@.,-_'\"()/\\<>;:+#",
+        *" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f",
+        "  ",
+        "mailto:",
+        "john",
+        "O'Brien",
+        "gmbh",
+        "info@",
+        "@example.com",
+        "+1",
+        "(212) 555-0134",
+        "13800138000",
+        "+86 138 0013 8000",
+        "0086",
+        "415 555 2671",
+    ]
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))) for _ in range(count)]
+
+
+def test_ascii_columns_normalize_as_cell_by_cell() -> None:
+    from dedupe.normalize import (
+        normalize_email_ascii,
+        normalize_person_name_ascii,
+        normalize_phone_ascii,
+        normalize_text_ascii,
+    )
+
+    cells = _ascii_cells(3, 4000) + ["", " ", "  Jane  Doe ", "A@B.COM", "<a@b.co>;"]
+    assert normalize_text_ascii(cells) == [normalize_text(c) for c in cells]
+    assert normalize_person_name_ascii(cells) == [normalize_person_name(c) for c in cells]
+    assert normalize_email_ascii(cells) == [normalize_email(c) for c in cells]
+    for region in ("CN", "US", "DE"):
+        assert normalize_phone_ascii(cells, region) == [normalize_phone(c, region) for c in cells]
+    # a cell holding the join separator is left to the per-cell path
+    assert normalize_text_ascii(["a", "b\x00c"]) is None
+    assert normalize_text_ascii([]) == []
+
+
+def test_a_field_of_mixed_cells_gets_the_per_cell_keys() -> None:
+    from dedupe import FieldType
+    from dedupe.prepare import _PLACES, _normalize_values, normalizer_for
+
+    cells: list[object] = [
+        *_ascii_cells(5, 1500),
+        "張偉",
+        "ＪＯＨＮ  Smith",
+        "José O'Brien",
+        "Acme GmbH",
+        "info@firma.de",
+        "广东省深圳市南山区科技园路1号",
+        "1578  Henderson Street",
+        "mailto:X@Y.DE",
+        None,
+        12345,
+    ]
+    for ftype in (FieldType.PERSON_NAME, FieldType.EMAIL, FieldType.ADDRESS, FieldType.PHONE):
+        keys, places = _normalize_values(ftype, "US", cells)
+        norm = normalizer_for(ftype, "US")
+        expected = [norm(c) if c is not None and str(c).strip() else None for c in cells]
+        assert keys == expected, ftype
+        if ftype is FieldType.ADDRESS:  # and the place of each, as the per-cell split finds it
+            assert places is not None
+            for cell, key, place in zip(cells, keys, places, strict=True):
+                if key is not None:
+                    _PLACES.clear()
+                    norm(cell)
+                    assert place == _PLACES[key], cell
+
+
+def _bijective(codes: list[int], strings: list[str]) -> bool:
+    """Whether equal codes mean equal strings and back ("" = code -1 = none)."""
+    pairs = set(zip(codes, strings, strict=True))
+    return len({c for c, _ in pairs}) == len(pairs) == len({s for _, s in pairs}) and all(
+        (c < 0) == (s == "") for c, s in pairs
+    )
+
+
+def test_name_keys_per_distinct_name() -> None:
+    """The array-built keys of a name field say what each name alone says."""
+    from dedupe.normalize import metaphone_token
+    from dedupe.prepare import _name_keys, syllables
+
+    names = [
+        "john smith",
+        "smith john",
+        "j smith",
+        "jon smyth",
+        "john john",
+        "h w",
+        "aa",
+        "mary ann o connor",
+        "张伟",
+        "章伟",
+        "欧阳小明",
+        "王",
+        "x y z",
+    ]
+    keys = _name_keys(names)
+    toks = [n.split() if n.isascii() else [] for n in names]
+    phonetic = [name_phonetic(n) for n in names]
+    assert _bijective(keys["phonetic"][0].tolist(), phonetic)
+    last = [t[-1] if len(t) >= 2 else "" for t in toks]
+    assert _bijective(keys["last_token"][0].tolist(), last)
+    initial = [t[0][0] if len(t) >= 2 else "" for t in toks]
+    assert _bijective(keys["initial"][0].tolist(), initial)
+    short = [len(t) >= 2 and len(t[0]) == 1 for t in toks]
+    assert keys["short_first"][0].tolist() == short
+    assert keys["cjk"][0].tolist() == [not n.isascii() for n in names]
+    assert keys["syllables"][0].tolist() == ["" if n.isascii() else syllables(n) for n in names]
+    surname = ["" if n.isascii() else syllables(n)[:1] for n in names]
+    assert _bijective(keys["surname"][0].tolist(), surname)
+    # blocking keys: each Latin token of 2+ letters by sound, a Chinese given name's sound
+    lens, flat = keys["tokens"]
+    at = 0
+    got: list[tuple[int, ...]] = []
+    for size in lens.tolist():
+        got.append(tuple(sorted(flat[at : at + size].tolist())))
+        at += size
+    want = [
+        tuple(sorted({metaphone_token(t) for t in n.split() if len(t) >= 2}))
+        if n.isascii()
+        else ((name_phonetic(n[1:]),) if len(n) >= 3 else ())
+        for n in names
+    ]
+    for codes, strings in zip(got, want, strict=True):
+        assert len(codes) == len(strings)
+    for a in range(len(names)):  # two names share as many keys as their sounds
+        for b in range(len(names)):
+            shared = set(got[a]) & set(got[b])
+            assert len(shared) == len(set(want[a]) & set(want[b])), (names[a], names[b])
