@@ -137,7 +137,7 @@ def _column(prep: Prepared, field: str, how: str) -> Column:
         return _scalar(fd.derived[how])
     if how == "start":  # the beginning of the street part (a key built by prepare)
         if fd.multi:
-            return _per_value(fd, lambda u: (fd.places[u][3],))
+            return _per_value(fd, lambda u: (fd.place(u)[3],))
         return _scalar(fd.derived["start"])
     if how == "tokens":
         if fd.multi or fd.token_keys is None:

@@ -65,7 +65,7 @@ def _grade(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
         return out
     if ftype is FieldType.PERSON_NAME:
         return _grade_names(fd, li, ri)
-    a, b = fd.first[li].tolist(), fd.first[ri].tolist()
+    a, b = fd.text_of(li).tolist(), fd.text_of(ri).tolist()
     if ftype in (FieldType.COMPANY_NAME, FieldType.TEXT):
         ts = _sim(a, b, fuzz.token_set_ratio) / 100.0
         best = np.maximum(ts, _sim(a, b, JaroWinkler.normalized_similarity))
@@ -138,7 +138,7 @@ def _grade_names(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
     latin = np.flatnonzero(~cjk_l & ~cjk_r & ~same_sound)
     if len(latin):
         ll, lr = li[latin], ri[latin]
-        a, b = fd.first[ll].tolist(), fd.first[lr].tolist()
+        a, b = fd.text_of(ll).tolist(), fd.text_of(lr).tolist()
         # Jaro-Winkler: typos; token_sort: "smith john" = "john smith", asked only where
         # Jaro-Winkler alone does not already reach "close". Not JW on the sorted
         # phonetic key: a shared surname sorted first would look like a match.
@@ -162,7 +162,7 @@ def _grade_names(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
         out[latin] = lv
     out[same_sound] = 3
     for k in np.flatnonzero(cjk_l != cjk_r).tolist():
-        x, y = fd.first[li[k]], fd.first[ri[k]]
+        x, y = fd.texts[fd.value_codes[li[k]]], fd.texts[fd.value_codes[ri[k]]]
         hanzi, roman = (x, y) if cjk_l[k] else (y, x)
         sound = "".join(char_pinyin(c) for c in hanzi)
         letters = roman.split()

@@ -16,7 +16,6 @@ import jellyfish
 import phonenumbers
 from cleanco import basename as _cleanco_basename
 from cleanco.clean import prepare_default_terms, remove_accents, strip_punct, strip_tail
-from pypinyin import Style, lazy_pinyin
 
 from dedupe.chars import has_cjk, to_simplified
 from dedupe.cn_address import CnAddress, region_prefix_len, split_cn_address
@@ -143,6 +142,10 @@ def names_a_company(name: str) -> bool:
 
 @lru_cache(maxsize=1 << 14)
 def char_pinyin(char: str) -> str:
+    # imported on first use: its dictionaries take a third of a second to load, which
+    # a run on Latin-alphabet data need not pay
+    from pypinyin import Style, lazy_pinyin
+
     return lazy_pinyin(char, style=Style.NORMAL)[0]
 
 

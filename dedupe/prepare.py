@@ -126,14 +126,13 @@ class FieldData:
     derived: dict[str, np.ndarray] = field(default_factory=dict)
     syllables: np.ndarray | None = None  # Chinese names: one character per syllable
     # addresses: key -> (province, city, district, street start), from the split of the
-    # raw cell (re-splitting a key is slower and need not give the same answer)
+    # raw cell (re-splitting a key is slower and need not give the same answer); a key
+    # missing here has the place `latin_place` gives it (see `place`)
     places: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)
     # person names: (number of token keys, their codes flat) per distinct value
     token_keys: tuple[np.ndarray, np.ndarray] | None = None
 
     def __post_init__(self) -> None:
-        # the first value per record as strings, for rapidfuzz (which wants str lists)
-        self.first = np.asarray([*self.uniq, ""], dtype=object)[self.codes]
         # codes into `uniq`, kept when a derived field redefines `codes` (what counts
         # as an exact match) as the place field does
         self.value_codes = self.codes
@@ -158,6 +157,19 @@ class FieldData:
         flat = np.fromiter((at[v] for vals in rows for v in vals), np.int64, int(starts[-1]))
         known = self.places or None
         return flat, starts, build_field(self.name, self.type, [(v,) for v in self.vocab], known)
+
+    @cached_property
+    def texts(self) -> np.ndarray:
+        """The distinct values as an array, and "" last for code -1 (missing)."""
+        return np.asarray([*self.uniq, ""], dtype=object)
+
+    def text_of(self, records: np.ndarray) -> np.ndarray:
+        """Each record's (first) value as a string, "" if missing: what rapidfuzz reads."""
+        return self.texts[self.value_codes[records]]
+
+    def place(self, key: str) -> tuple[str, str, str, str]:
+        """(province, city, district, street start) of one of this address field's keys."""
+        return self.places.get(key) or latin_place(key)
 
     @property
     def multi(self) -> bool:
@@ -222,9 +234,14 @@ def _sorted_ids(raw_ids: list[Any], spec: MatchSpec) -> tuple[list[str], np.ndar
             seen.add(rid)
     if not ids:
         return ids, np.zeros(0, dtype=np.int64)
-    # numpy sorts str by code point like Python does, without a key call per record
-    order = np.argsort(np.asarray(ids), kind="stable")
-    return [ids[i] for i in order.tolist()], order
+    # numpy sorts str by code point like Python does, without a key call per record;
+    # ASCII ids as bytes (the same order) sort in two thirds of the time
+    try:
+        keys = np.asarray(ids, dtype="S")
+    except UnicodeEncodeError:
+        keys = np.asarray(ids)
+    order = np.argsort(keys, kind="stable")
+    return np.asarray(ids, dtype=object)[order].tolist(), order
 
 
 def _codes_of(keys: list[str | None]) -> tuple[np.ndarray, list[str]]:
@@ -321,10 +338,7 @@ def _normalize_values(ftype: FieldType, region: str, raw: Sequence[Any]) -> Norm
     if done is not None:  # the ASCII cells at once, the others one by one
         for i, key in zip(ascii_at, done, strict=True):
             keys[i] = key
-        if places is not None:
-            for i in ascii_at:  # a Latin address: no place, the street start '1578 henderson'
-                if (key := keys[i]) is not None:
-                    places[i] = ("", "", "", " ".join(key.split(" ", 2)[:2]))
+        # (an ASCII address has no place but its street start, see `latin_place`)
         is_ascii = np.zeros(len(raw), dtype=bool)
         is_ascii[ascii_at] = True
         todo = np.flatnonzero(~is_ascii).tolist()
@@ -372,9 +386,8 @@ def _field_parts(
     keys, found = _normalize_values(ftype, region, distinct)
     key_codes, uniq = _codes_of(keys)
     places = None
-    if found is not None:
+    if found is not None:  # the places of non-ASCII keys: the others are `latin_place`s
         places = {k: p for k, p in zip(keys, found, strict=True) if k is not None and p}
-        places = _field_places(uniq, None, places)
     return key_codes[raw_codes], uniq, derive(ftype, uniq, places or {}), places
 
 
@@ -488,11 +501,11 @@ def _place(sources: list[FieldData], i: int) -> tuple[str, str, str]:
     """(province, city, district) of record i from the first source that names each."""
     prov = city = dist = ""
     for fd in sources:
-        v = fd.first[i]
+        v = fd.texts[fd.value_codes[i]]
         if not v or not has_cjk(v):
             continue
         if fd.type is FieldType.ADDRESS:
-            p, c, d, _ = fd.places[v]
+            p, c, d, _ = fd.place(v)
         else:
             parts = split_cn_address(v)
             if parts.rest:
@@ -560,8 +573,9 @@ def derive(
     if ftype is FieldType.PERSON_NAME:
         out.update(_name_keys(uniq))
     if ftype is FieldType.ADDRESS:
-        keyed("district", [places[s][2] or places[s][1] for s in uniq])
-        keyed("start", [places[s][3] for s in uniq])  # the beginning of the street part
+        found = [places.get(s) or latin_place(s) for s in uniq]
+        keyed("district", [p[2] or p[1] for p in found])
+        keyed("start", [p[3] for p in found])  # the beginning of the street part
     if ftype in PREFIXED:  # a typo'd value still shares its first characters
         # phones: the last digits carry the identity, the country code does not
         cut = slice(-11, -7) if ftype is FieldType.PHONE else slice(0, 4)
@@ -651,6 +665,12 @@ def _name_keys(uniq: list[str]) -> PerValue:
     short_first[latin[many]] = ~long_tok[tok[first[many]]]
     out["short_first"] = (short_first, False)
     return out
+
+
+def latin_place(key: str) -> Place:
+    """The place of an address key with no Chinese in it: no province, city or
+    district; its street start is its first two words ('1578 henderson')."""
+    return ("", "", "", " ".join(key.split(" ", 2)[:2]))
 
 
 def _field_places(

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from connectors.contract import ConnectorError
-from integration.config import DEFAULT_CONFIG, ConfigError
+from integration.config_file import DEFAULT_CONFIG, ConfigError
 
 __all__ = ["main"]
 

@@ -16,20 +16,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from connectors.contract import ConnectorConfigError
 from connectors.registry import settings_model
+from integration.config_file import DEFAULT_CONFIG, ConfigError
 
-__all__ = ["ConfigError", "HubSettings", "Settings", "SinkConfig", "SourceConfig", "load_settings"]
+__all__ = [
+    "DEFAULT_CONFIG",
+    "ConfigError",
+    "HubSettings",
+    "Settings",
+    "SinkConfig",
+    "SourceConfig",
+    "load_settings",
+]
 
-DEFAULT_CONFIG = "chub.yaml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-
-
-class ConfigError(Exception):
-    """chub.yaml is wrong; ``str(err)`` is the sentence to show the user."""
-
-    def __init__(self, path: Path | str, key: str, problem: str) -> None:
-        self.path, self.key, self.problem = str(path), key, problem
-        where = f"{self.path}: {key}: " if key else f"{self.path}: "
-        super().__init__(where + problem)
 
 
 class _Strict(BaseModel):
