@@ -173,13 +173,13 @@ def _average_linkage(
         if ra != rb:
             stat(ra, rb)[3] = True
             stat(rb, ra)[3] = True
-    dense = {int(c) for c in np.flatnonzero(sizes <= max_dense)}
+    dense = sizes <= max_dense
 
     def linkage(a: int, b: int) -> float:
         st = link[a][b]
         if st[3] or not st[2]:
             return -1.0
-        denom = size[a] * size[b] if int(comp[a]) in dense else max(st[1], 1)
+        denom = size[a] * size[b] if dense[comp[a]] else max(st[1], 1)
         return round(st[0] / denom, 9)
 
     heap = [(-linkage(a, b), a, b) for a in link for b in link[a] if a < b]

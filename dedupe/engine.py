@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from dedupe.arrays import unique
 from dedupe.blocking import candidate_pairs
 from dedupe.cluster import cluster_records, components
 from dedupe.compare import LEVELS, level_name
@@ -43,7 +44,8 @@ class Scorer:
     def __init__(self, prep: Prepared, model: Model) -> None:
         self.prep, self.model = prep, model
         self.names = list(prep.fields)
-        self.w = [model.weights(k) for k in self.names]
+        # one more weight, 0, last: a missing side (level -1) picks it
+        self.w = [np.append(model.weights(k), 0.0) for k in self.names]
         self.tf = [model.tf_adjust(prep, k) for k in self.names]
         self.groups = field_groups(prep, model.shared)
         self.top = [len(LEVELS[prep.fields[k].type]) - 1 for k in self.names]
@@ -57,7 +59,7 @@ class Scorer:
         bits = np.zeros(levels.shape, dtype=np.float32)  # 4 bytes: millions of pairs
         for k in range(len(self.names)):
             col = levels[:, k]
-            b = np.where(col >= 0, self.w[k][np.maximum(col, 0)], 0.0)
+            b = self.w[k][col]
             exact = col == self.top[k]
             b[exact] += self.tf[k][left[exact]]
             bits[:, k] = b
@@ -308,8 +310,8 @@ def _run(
         levels[fresh], bits[fresh] = scorer.contributions(left[fresh], right[fresh], lv_fresh)
     prob = _prob(model.base + bits.sum(axis=1))
     code = left * n + right
-    is_must = np.isin(code, [a * n + b for a, b in must])
-    is_cannot = np.isin(code, [a * n + b for a, b in cannot])
+    is_must = _among(code, [a * n + b for a, b in must])
+    is_cannot = _among(code, [a * n + b for a, b in cannot])
     prob_c = np.where(is_cannot, 0.0, prob)
     evidence = _prob(bits.sum(axis=1))
     comp = components(
@@ -336,7 +338,7 @@ def _run(
         mapping, changes = rerun_ids(prep.ids, labels_arr, previous, cluster_age)
     else:
         mapping, changes = first_run_ids(prep.ids, labels_arr)
-    n_clusters = len(set(mapping.values()))
+    n_clusters = len(unique(labels_arr))  # one label per cluster, as one id
     say(f"assigned {n_clusters} cluster ids ({time.perf_counter() - t0:.1f}s)")
     # only pairs at or above the lower threshold (or decided by an admin) are reported
     sel = np.flatnonzero((prob >= cfg.lower) | is_must | is_cannot)
@@ -388,6 +390,13 @@ def _run(
         ids=prep.ids,
         state=state,
     )
+
+
+def _among(codes: np.ndarray, wanted: list[int]) -> np.ndarray:
+    """Which `codes` are in `wanted` (np.isin sorts all the codes even for none)."""
+    if not wanted:
+        return np.zeros(len(codes), dtype=bool)
+    return np.isin(codes, wanted)
 
 
 def _known_first(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
+from operator import methodcaller
 from typing import NamedTuple
 
 import numpy as np
@@ -159,9 +160,12 @@ def first_run_ids(
     if not ids:
         return {}, []
     records, sizes = _by_smallest_member(labels)
-    ordered_ids = [ids[i] for i in records.tolist()]
-    firsts = [ordered_ids[i] for i in np.r_[0, np.cumsum(sizes)[:-1]].tolist()]
-    cids = ["C" + hashlib.sha1(m.encode("utf-8")).hexdigest()[:12] for m in firsts]
+    ordered = np.asarray(ids, dtype=object)[records]
+    ordered_ids = ordered.tolist()
+    firsts = ordered[np.r_[0, np.cumsum(sizes)[:-1]]].tolist()
+    # fresh_id's hash without its loop, as a chain of C-level maps (half a million)
+    digests = map(methodcaller("hexdigest"), map(hashlib.sha1, map(methodcaller("encode"), firsts)))
+    cids = ["C" + d[:12] for d in digests]
     used = set(taken or ())
     if len(set(cids)) != len(cids) or not used.isdisjoint(cids):
         cids = []  # a hash collision: salt one by one, as fresh_id does

@@ -11,6 +11,7 @@ match posterior is clamped to 1 (merge) or 0 (keep apart).
 from __future__ import annotations
 
 import multiprocessing as mp
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -76,7 +77,7 @@ class Model:
     m: dict[str, np.ndarray]
     u: dict[str, np.ndarray]
     prior: float
-    tf: dict[str, dict[str, float]] = field(default_factory=dict)  # value -> frequency
+    tf: dict[str, Mapping[str, float]] = field(default_factory=dict)  # value -> frequency
     tf_default: dict[str, float] = field(default_factory=dict)  # frequency of unseen values
     shared: tuple[str, ...] = ()  # fields found shared by different people (see shared_fields)
     # per field: the distinct values the model was fitted on and their frequencies as an
@@ -293,23 +294,49 @@ def _estimate_u(prep: Prepared, sample: int, seed: int) -> dict[str, np.ndarray]
 _TF_PSEUDO_RECORDS = 100.0
 
 
+class _Frequencies(Mapping[str, float]):
+    """A field's repeated values and their frequencies, as a dict built on first use:
+    scoring the data the model was fitted on reads them from an array instead
+    (`Model._tf_fitted`), and a million-row run need not build the dict at all."""
+
+    def __init__(self, vocab: list[str], tally: np.ndarray, prior: float, denom: float) -> None:
+        self._args = (vocab, tally, prior, denom)
+        self._table: dict[str, float] | None = None
+
+    @property
+    def _dict(self) -> dict[str, float]:
+        if self._table is None:
+            vocab, tally, prior, denom = self._args
+            # only repeated values are stored: a million unique phones would cost memory
+            repeated = np.flatnonzero(tally > 1).tolist()
+            # a record's own value is not evidence that *another* record holds it by
+            # chance: a phone seen twice is one other holder, not two
+            self._table = {vocab[i]: (int(tally[i]) - 1 + prior) / denom for i in repeated}
+        return self._table
+
+    def __getitem__(self, value: str) -> float:
+        return self._dict[value]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._dict)
+
+    def __len__(self) -> int:
+        return len(self._dict)
+
+
 def _tf_tables(
     prep: Prepared, u: dict[str, np.ndarray]
-) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+) -> tuple[dict[str, Mapping[str, float]], dict[str, float]]:
     """Frequency of each value, shrunk towards the field's average exact-match u with
     100 pseudo records: in a table of seven rows, a value seen twice says nothing."""
-    tables: dict[str, dict[str, float]] = {}
+    tables: dict[str, Mapping[str, float]] = {}
     default: dict[str, float] = {}
     for name, fd in prep.fields.items():
         if fd.type is FieldType.IDENTIFIER:
             continue  # identifiers are unique by design; a shared one is caught by u
         prior = _TF_PSEUDO_RECORDS * float(u[name][-1])
         denom = fd.total + _TF_PSEUDO_RECORDS
-        # only repeated values are stored: a million unique phones would cost memory
-        repeated = np.flatnonzero(fd.tally > 1).tolist()
-        # a record's own value is not evidence that *another* record holds it by chance:
-        # a phone seen twice is one other holder, not two
-        tables[name] = {fd.vocab[i]: (int(fd.tally[i]) - 1 + prior) / denom for i in repeated}
+        tables[name] = _Frequencies(fd.vocab, fd.tally, prior, denom)
         default[name] = (1.0 + prior) / denom
     return tables, default
 
