@@ -172,14 +172,17 @@ def first_run_ids(
         for m in firsts:
             cids.append(fresh_id(m, used))
             used.add(cids[-1])
-    mapping = dict(zip(ordered_ids, np.repeat(np.asarray(cids, dtype=object), sizes), strict=True))
-    changes: list[ClusterChange] = []
-    at = 0
-    for cid, size in zip(cids, sizes.tolist(), strict=True):
-        if size > 1:
-            changes.append(ClusterChange("created", cid, tuple(ordered_ids[at : at + size])))
-        at += size
-    return mapping, changes
+    per_record = np.repeat(np.asarray(cids, dtype=object), sizes).tolist()
+    mapping = dict(zip(ordered_ids, per_record, strict=True))
+    ends = np.cumsum(sizes)
+    multi = np.flatnonzero(sizes > 1)
+    created = (
+        ClusterChange("created", cids[k], tuple(ordered_ids[a:b]))
+        for k, a, b in zip(
+            multi.tolist(), (ends - sizes)[multi].tolist(), ends[multi].tolist(), strict=True
+        )
+    )
+    return mapping, list(created)
 
 
 def rerun_ids(
