@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -237,7 +237,7 @@ def _run_dedupe(
     spec = MatchSpec.from_yaml(spec_path)
     previous = read_previous(previous_path, spec) if previous_path else None
     cols = read_columns(input_path, spec)
-    ids = cols[spec.id]
+    ids = cast(list[str], cols[spec.id])  # the readers give the id column as strings
     say(f"read {len(ids)} rows from {input_path}")
     big = len(ids) >= 5000  # short inputs finish before progress would help
     if settings is None:  # a command-line run may use the machine: normalize on every core
