@@ -169,10 +169,17 @@ def metaphone_token(token: str) -> str:
 
 
 # Fast paths for the two shapes that make up most of our data (phonenumbers costs ~60 us
-# a number): a well-formed Chinese mobile, a well-formed North American number.
-_CN_MOBILE = re.compile(r"^(?:\+?86|0086)?(1[3-9]\d{9})$")
-_NANP = re.compile(r"^(?:\+?1)?([2-9]\d{2}[2-9]\d{6})$")
+# a number): a well-formed Chinese mobile, a well-formed North American number. A
+# country code is optional only for the region's own numbers.
 _PHONE_JUNK = re.compile(r"[\s\-().·/]+")
+
+
+@lru_cache(maxsize=64)
+def _well_formed(region: str) -> re.Pattern[str]:
+    """One pattern per region: group 1 a Chinese mobile, group 2 a NANP number."""
+    cn = r"(?:\+?86|0086)?" if region == "CN" else r"(?:\+86|0086)"
+    nanp = r"(?:\+?1)?" if region in ("US", "CA") else r"\+1"
+    return re.compile(rf"^(?:{cn}(1[3-9]\d{{9}})|{nanp}([2-9]\d{{2}}[2-9]\d{{6}}))$")
 
 
 @lru_cache(maxsize=_CACHE)
@@ -185,12 +192,13 @@ def parse_compact_phone(compact: str, region: str) -> tuple[str, bool] | None:
     """(E.164, is_mobile) or None for a number without separators. Fast path for
     well-formed Chinese mobiles and NANP numbers, which are the bulk of the data;
     everything else goes through phonenumbers' metadata."""
-    m = _CN_MOBILE.match(compact)
-    if m and (region == "CN" or compact.startswith(("+86", "0086"))):
-        return "+86" + m.group(1), True
-    m = _NANP.match(compact)
-    if m and (region in ("US", "CA") or compact.startswith("+1")):
-        return "+1" + m.group(1), True  # NANP numbers do not tell mobile from landline
+    m = _well_formed(region).match(compact)
+    if m is not None:  # NANP numbers do not tell mobile from landline
+        return ("+86" + m[1], True) if m[1] else ("+1" + m[2], True)
+    return _parse_by_metadata(compact, region)
+
+
+def _parse_by_metadata(compact: str, region: str) -> tuple[str, bool] | None:
     try:
         num = phonenumbers.parse(compact, region)
     except phonenumbers.NumberParseException:
@@ -412,8 +420,13 @@ def normalize_phone_ascii(cells: list[str], region: str = "CN") -> list[str | No
         return []
     if (text := _joined(cells)) is None:
         return None
+    compacts = _PHONE_JUNK.sub("", text).split(_SEP)
     out: list[str | None] = []
-    for compact in _PHONE_JUNK.sub("", text).split(_SEP):
-        parsed = parse_compact_phone(compact, region) if compact else None
-        out.append(parsed[0] if parsed else None)
+    for compact, m in zip(compacts, map(_well_formed(region).match, compacts), strict=True):
+        if m is not None:
+            out.append("+86" + m[1] if m[1] else "+1" + m[2])
+        elif compact and (parsed := _parse_by_metadata(compact, region)) is not None:
+            out.append(parsed[0])
+        else:
+            out.append(None)
     return out
