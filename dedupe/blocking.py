@@ -140,9 +140,9 @@ def _column(prep: Prepared, field: str, how: str) -> Column:
             return _per_value(fd, lambda u: (fd.place(u)[3],))
         return _scalar(fd.derived["start"])
     if how == "tokens":
-        if fd.multi or fd.token_keys is None:
+        if fd.multi or "tokens" not in fd.by_value:
             return _per_value(fd, _name_tokens)
-        return _spread(fd, *fd.token_keys)
+        return _spread(fd, *fd.by_value["tokens"])
     if how == "prefix4":
         # phones: the last digits carry the identity, the country code does not
         if fd.multi:

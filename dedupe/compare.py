@@ -143,7 +143,10 @@ def _grade_names(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
         # Jaro-Winkler alone does not already reach "close". Not JW on the sorted
         # phonetic key: a shared surname sorted first would look like a match.
         best = _sim(a, b, JaroWinkler.normalized_similarity)
-        _raise_where(best < 0.93, best, a, b, fuzz.token_sort_ratio)
+        # token_sort_ratio is the plain ratio of the names' tokens sorted, kept per value
+        sorted_text = fd.by_value["sorted_text"][0]
+        sl, sr = sorted_text[fd.value_codes[ll]].tolist(), sorted_text[fd.value_codes[lr]].tolist()
+        _raise_where(best < 0.93, best, sl, sr, fuzz.ratio)
         initial = (
             (d["last_token"][ll] >= 0)
             & (d["last_token"][ll] == d["last_token"][lr])
@@ -155,9 +158,7 @@ def _grade_names(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
         # one name's words all inside the other's: a middle or a first name left out
         todo = np.flatnonzero(lv == 0)
         if len(todo):
-            picked = todo.tolist()
-            subset = _sim([a[k] for k in picked], [b[k] for k in picked], fuzz.token_set_ratio)
-            lv[todo[subset >= 100.0]] = 1
+            lv[todo[_one_inside_other(fd, ll[todo], lr[todo])]] = 1
         lv[best >= 0.93] = 2
         out[latin] = lv
     out[same_sound] = 3
@@ -169,6 +170,24 @@ def _grade_names(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
         if sound in ("".join(letters), "".join(reversed(letters))):
             out[k] = 3
     return out
+
+
+def _one_inside_other(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
+    """Whether one name's distinct tokens are all among the other's (what a
+    token_set_ratio of 100 says), from token codes: every token pair of the two names
+    is compared with arrays, and the shared ones counted."""
+    lens, flat = fd.by_value["token_set"]
+    starts = np.cumsum(lens) - lens
+    cl, cr = fd.value_codes[li], fd.value_codes[ri]
+    p, q = lens[cl], lens[cr]
+    per = p * q
+    owner = np.repeat(np.arange(len(li)), per)
+    within = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+    q_rep = np.repeat(q, per)
+    tl = flat[np.repeat(starts[cl], per) + within // q_rep]
+    tr = flat[np.repeat(starts[cr], per) + within % q_rep]
+    shared = np.bincount(owner[tl == tr], minlength=len(li))
+    return (shared > 0) & (shared == np.minimum(p, q))
 
 
 # types whose grading is cheap array lookups: no gain from grading value pairs once

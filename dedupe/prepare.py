@@ -129,8 +129,8 @@ class FieldData:
     # raw cell (re-splitting a key is slower and need not give the same answer); a key
     # missing here has the place `latin_place` gives it (see `place`)
     places: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)
-    # person names: (number of token keys, their codes flat) per distinct value
-    token_keys: tuple[np.ndarray, np.ndarray] | None = None
+    # derived data kept per distinct value (see KEPT_BY_VALUE), read through value_codes
+    by_value: dict[str, tuple[np.ndarray, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # codes into `uniq`, kept when a derived field redefines `codes` (what counts
@@ -549,8 +549,8 @@ def field_from_codes(
         known = places or {}
         fd.places = known if per_value else _field_places(uniq, multi_values, known)
     for key, (values, missing) in (per_value or derive(ftype, uniq, fd.places)).items():
-        if key == "tokens":  # several keys per value: spread by blocking when it runs
-            fd.token_keys = (values, missing)
+        if key in KEPT_BY_VALUE:  # read through the value codes, not spread to records
+            fd.by_value[key] = (values, missing)
             continue
         spread = np.append(values, np.asarray([missing], dtype=values.dtype))[codes]
         if key == "syllables":
@@ -595,6 +595,10 @@ def derive(
     return out
 
 
+# derived data of person names kept per distinct value: "tokens" (blocking keys) and
+# "token_set" (distinct tokens) as (count per value, codes flat), "sorted_text" as
+# (string per value, "" for a missing one)
+KEPT_BY_VALUE = ("tokens", "token_set", "sorted_text")
 # the types whose first characters are a blocking key (with a name)
 PREFIXED = (FieldType.DATE, FieldType.PHONE, FieldType.ADDRESS, FieldType.COMPANY_NAME)
 
@@ -649,6 +653,14 @@ def _name_keys(uniq: list[str]) -> PerValue:
     width = max(len(sounds), 1)
     pair = unique(key_owner * width + key)  # one key once per name, names in order
     out["tokens"] = (np.bincount(pair // width, minlength=n).astype(np.int64), pair % width)
+    # what comparing two Latin names reads: their tokens sorted (token_sort is the
+    # plain ratio of those) and their distinct tokens (is one name inside the other?)
+    sorted_text = np.full(n, "", dtype=object)
+    sorted_text[latin] = [" ".join(sorted(ts)) for ts in toks]
+    out["sorted_text"] = (sorted_text, "")
+    width = max(len(vocab), 1)
+    pair = unique(owner * width + tok)
+    out["token_set"] = (np.bincount(pair // width, minlength=n).astype(np.int64), pair % width)
 
     surname = [""] * n
     for i in at_cjk:

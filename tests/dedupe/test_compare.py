@@ -163,3 +163,41 @@ def test_list_cells_take_the_best_level_over_their_elements() -> None:
         for i, j, x in zip(left, right, got, strict=True)
     }
     assert names[(0, 1)] == "typo" and names[(0, 2)] == "exact" and names[(0, 3)] == "different"
+
+
+def test_latin_name_levels_are_what_the_rapidfuzz_scorers_say() -> None:
+    """Token-sort (as a ratio of tokens sorted once per value) and "one name inside the
+    other" (from token codes) give the levels of rapidfuzz's own scorers."""
+    import random
+
+    from rapidfuzz import fuzz
+    from rapidfuzz.distance import JaroWinkler
+
+    rng = random.Random(11)
+    words = ["ann", "anne", "john", "jon", "smith", "smyth", "lee", "o", "mary", "j", "van"]
+    names = sorted(
+        {" ".join(rng.choice(words) for _ in range(rng.randint(1, 4))) for _ in range(300)}
+    )
+    fd = build_field("n", FieldType.PERSON_NAME, [(n,) for n in names])
+    left, right = np.triu_indices(len(names), 1)
+    got = compare_field(fd, left, right)
+    for i, j, level in zip(left.tolist(), right.tolist(), got.tolist(), strict=True):
+        a, b = names[i], names[j]
+        if fd.derived["phonetic"][i] == fd.derived["phonetic"][j]:
+            assert level == 3
+            continue
+        # as the engine reads them: rapidfuzz's scores in float32
+        jw = float(np.float32(JaroWinkler.normalized_similarity(a, b)))
+        best = max(jw, float(np.float32(fuzz.token_sort_ratio(a, b))) / 100)
+        ta, tb = a.split(), b.split()
+        initial = (
+            len(ta) >= 2
+            and len(tb) >= 2
+            and ta[-1] == tb[-1]
+            and ta[0][0] == tb[0][0]
+            and (len(ta[0]) == 1 or len(tb[0]) == 1)
+        )
+        want = 2 if best >= 0.93 else 1 if best >= 0.85 or initial else 0
+        if want == 0 and fuzz.token_set_ratio(a, b) >= 100:
+            want = 1
+        assert level == want, (a, b)
