@@ -573,6 +573,14 @@ def derive(
     if ftype is FieldType.PERSON_NAME:
         out.update(_name_keys(uniq))
     if ftype is FieldType.ADDRESS:
+        # what token_set_ratio reads, once per value: the distinct tokens as codes, and
+        # as sorted text (two addresses with no token in common are compared by that)
+        toks = [s.split() for s in uniq]
+        out["token_set"] = _token_sets(toks, np.arange(len(uniq)), len(uniq))[0]
+        out["set_text"] = (
+            np.asarray([" ".join(sorted(set(ts))) for ts in toks], dtype=object),
+            "",
+        )
         found = [places.get(s) or latin_place(s) for s in uniq]
         keyed("district", [p[2] or p[1] for p in found])
         keyed("start", [p[3] for p in found])  # the beginning of the street part
@@ -595,12 +603,27 @@ def derive(
     return out
 
 
-# derived data of person names kept per distinct value: "tokens" (blocking keys) and
-# "token_set" (distinct tokens) as (count per value, codes flat), "sorted_text" as
-# (string per value, "" for a missing one)
-KEPT_BY_VALUE = ("tokens", "token_set", "sorted_text")
+# derived data kept per distinct value: "tokens" (a name's blocking keys) and
+# "token_set" (distinct tokens of a name or an address) as (count per value, codes
+# flat), "sorted_text" (a name's tokens sorted) and "set_text" (an address's distinct
+# tokens sorted) as (string per value, "" for a missing one)
+KEPT_BY_VALUE = ("tokens", "token_set", "sorted_text", "set_text")
 # the types whose first characters are a blocking key (with a name)
 PREFIXED = (FieldType.DATE, FieldType.PHONE, FieldType.ADDRESS, FieldType.COMPANY_NAME)
+
+
+def _token_sets(
+    toks: list[list[str]], rows: np.ndarray, n: int
+) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, list[str]]:
+    """The distinct tokens of values `rows` (of n) as (count per value, codes flat,
+    ascending per value); also the code of every token in order and the vocabulary."""
+    ntok = np.fromiter(map(len, toks), np.int64, len(toks))
+    table: defaultdict[str, int] = defaultdict(count().__next__)
+    tok = np.fromiter(map(table.__getitem__, chain.from_iterable(toks)), np.int64, ntok.sum())
+    width = max(len(table), 1)
+    pair = unique(np.repeat(rows, ntok) * width + tok)
+    lens = np.bincount(pair // width, minlength=n).astype(np.int64)
+    return (lens, pair % width), tok, list(table)
 
 
 def _name_keys(uniq: list[str]) -> PerValue:
@@ -619,9 +642,7 @@ def _name_keys(uniq: list[str]) -> PerValue:
     # every token of every Latin name, flat, with its name and its code in `vocab`
     toks = [uniq[i].split() for i in latin.tolist()]
     ntok = np.fromiter(map(len, toks), np.int64, len(toks))
-    table: defaultdict[str, int] = defaultdict(count().__next__)
-    tok = np.fromiter(map(table.__getitem__, chain.from_iterable(toks)), np.int64, ntok.sum())
-    vocab = list(table)
+    token_set, tok, vocab = _token_sets(toks, latin, n)
     sound_of = {t: metaphone_token(t) for t in vocab}
     owner = np.repeat(latin, ntok)
     first = np.cumsum(ntok) - ntok
@@ -658,9 +679,7 @@ def _name_keys(uniq: list[str]) -> PerValue:
     sorted_text = np.full(n, "", dtype=object)
     sorted_text[latin] = [" ".join(sorted(ts)) for ts in toks]
     out["sorted_text"] = (sorted_text, "")
-    width = max(len(vocab), 1)
-    pair = unique(owner * width + tok)
-    out["token_set"] = (np.bincount(pair // width, minlength=n).astype(np.int64), pair % width)
+    out["token_set"] = token_set
 
     surname = [""] * n
     for i in at_cjk:
