@@ -18,7 +18,14 @@ from dedupe.cluster import cluster_records, components
 from dedupe.compare import LEVELS, level_name
 from dedupe.errors import DedupeError, DedupeInputError
 from dedupe.ids import ClusterChange, first_run_ids, rerun_ids
-from dedupe.model import Model, combine_groups, comparison_matrix, field_groups, fit_model
+from dedupe.model import (
+    Model,
+    combine_groups,
+    comparison_matrix,
+    field_groups,
+    fit_model,
+    u_sample_pairs,
+)
 from dedupe.prepare import Prepared, Records, merge_prepared, prepare
 from dedupe.spec import MatchSettings, MatchSpec
 
@@ -281,7 +288,10 @@ def _run(
     if reuse is not None:
         levels, bits, fresh = _reuse_scores(reuse, prep, cand)
     if model is None:
-        lv = comparison_matrix(prep, left, right, cfg.workers)
+        # the candidates and the pairs u is measured on, compared in one pass
+        ul, ur = u_sample_pairs(n, cfg.u_sample_pairs, cfg.seed)
+        both = comparison_matrix(prep, np.r_[left, ul], np.r_[right, ur], cfg.workers)
+        lv, u_levels = both[: len(left)], both[len(left) :]
         labels = np.full(len(cand), -1, dtype=np.int8)
         code = left * n + right
         for pairs, value in ((must, 1), (cannot, 0)):
@@ -295,6 +305,7 @@ def _run(
             u_sample=cfg.u_sample_pairs,
             seed=cfg.seed,
             term_frequency=cfg.term_frequency,
+            u_levels=u_levels,
         )
         say(
             f"compared the pairs and learned weights by EM (prior {model.prior:.2e} that two "

@@ -20,7 +20,7 @@ from dedupe.compare import LEVELS, compare_field, cross_names
 from dedupe.prepare import FieldData, Prepared
 from dedupe.spec import FieldType
 
-__all__ = ["Model", "comparison_matrix", "fit_model", "shared_fields"]
+__all__ = ["Model", "comparison_matrix", "fit_model", "shared_fields", "u_sample_pairs"]
 
 _PRIOR_STRENGTH = 30.0
 # m per level (different ... exact) before any data: what a true match usually shows.
@@ -259,17 +259,27 @@ def _forked_share(task: tuple[int, int, int]) -> tuple[int, np.ndarray, np.ndarr
     return k, at, compare_field(fd, left[at], right[at])
 
 
-def _estimate_u(prep: Prepared, sample: int, seed: int) -> dict[str, np.ndarray]:
-    n = prep.n
+def u_sample_pairs(n: int, sample: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The record pairs u is measured on: every pair of a small input, else a
+    deterministic random sample (almost all non-matches)."""
     rng = np.random.default_rng(seed)
     if n * (n - 1) // 2 <= sample:
         left, right = np.triu_indices(n, 1)
-    else:
-        left = rng.integers(0, n, size=sample)
-        right = rng.integers(0, n, size=sample)
-        keep = left != right
-        left, right = left[keep], right[keep]
-    mat = comparison_matrix(prep, left, right)
+        return left.astype(np.int64), right.astype(np.int64)
+    left = rng.integers(0, n, size=sample)
+    right = rng.integers(0, n, size=sample)
+    keep = left != right
+    return left[keep], right[keep]
+
+
+def _estimate_u(
+    prep: Prepared, sample: int, seed: int, levels: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """u per field level from the levels of `u_sample_pairs` (compared here unless
+    given)."""
+    if levels is None:
+        levels = comparison_matrix(prep, *u_sample_pairs(prep.n, sample, seed))
+    mat = levels
     u: dict[str, np.ndarray] = {}
     for k, (name, fd) in enumerate(prep.fields.items()):
         nlev = len(LEVELS[fd.type])
@@ -373,14 +383,17 @@ def fit_model(
     u_sample: int = 200_000,
     seed: int = 42,
     term_frequency: bool = True,
+    u_levels: np.ndarray | None = None,
 ) -> Model:
     """EM over the unique comparison patterns of the candidate pairs.
 
     `labels`: per candidate pair 1 (admin merge), 0 (kept apart) or -1 (unknown).
+    `u_levels`: the levels of `u_sample_pairs(prep.n, u_sample, seed)` when the caller
+    compared them already (with the candidates, in one parallel pass).
     """
     names = list(prep.fields)
     types = {k: prep.fields[k].type for k in names}
-    u = _estimate_u(prep, u_sample, seed)
+    u = _estimate_u(prep, u_sample, seed, u_levels)
     m = {k: _DEFAULT_M[types[k]].copy() for k in names}
     tf, tf_default = _tf_tables(prep, u) if term_frequency else ({}, {})
     # The prior is P(two *random* records match), like u a population quantity: a pair's
