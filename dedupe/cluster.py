@@ -48,6 +48,14 @@ def _intra_pairs(comp: np.ndarray, comp_ids: np.ndarray) -> tuple[np.ndarray, np
     return np.concatenate(lefts), np.concatenate(rights)
 
 
+def _member(codes: np.ndarray, sorted_codes: np.ndarray) -> np.ndarray:
+    """Which `codes` are in `sorted_codes` (np.isin would sort the larger one again)."""
+    if not len(sorted_codes):
+        return np.zeros(len(codes), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_codes, codes), len(sorted_codes) - 1)
+    return sorted_codes[at] == codes
+
+
 def cluster_records(
     n: int,
     left: np.ndarray,
@@ -83,8 +91,8 @@ def cluster_records(
     er = np.r_[dr, right[big]]
     ep = np.r_[dp, evidence[big]]
     # which cross pairs are auto-merge edges comes from the candidates' posterior
-    strong_codes = left[strong] * n + right[strong]
-    es = np.isin(el * n + er, strong_codes)
+    # (asked below only of the few pairs in hard components)
+    strong_codes = np.sort(left[strong] * n + right[strong])
     # fast path: a small component whose every pair reaches cohesion and that holds no
     # cannot-link is one cluster whatever the merge order (most components are)
     lowest = np.full(len(sizes), np.inf)
@@ -107,7 +115,7 @@ def cluster_records(
         local[0],
         local[1],
         ep[hard],
-        es[hard],
+        _member(el[hard] * n + er[hard], strong_codes),
         cohesion,
         np.searchsorted(nodes, ml),
         [tuple(pair) for pair in np.searchsorted(nodes, cl).tolist()],
