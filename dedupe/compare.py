@@ -72,7 +72,9 @@ def _grade(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
         out[best >= 0.80] = 1
         out[best >= 0.92] = 2
     elif ftype is FieldType.ADDRESS:
-        best = np.maximum(_sim(a, b, Indel.normalized_similarity), _token_set(fd, li, ri, a, b))
+        best = np.maximum(
+            _sim(a, b, Indel.normalized_similarity), _sim(a, b, fuzz.token_set_ratio) / 100.0
+        )
         dist = d["district"]
         out[(dist[li] >= 0) & (dist[li] == dist[ri])] = 1
         out[best >= 0.75] = 2
@@ -170,36 +172,10 @@ def _grade_names(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
     return out
 
 
-def _token_set(
-    fd: FieldData, li: np.ndarray, ri: np.ndarray, a: list[str], b: list[str]
-) -> np.ndarray:
-    """rapidfuzz's token_set_ratio / 100 of each pair, computed by it only where the
-    two values share a token but neither holds all of the other's: where one does,
-    it is 1; where they share none, it is the plain ratio of their distinct tokens
-    sorted (kept per value). Most pairs of candidates are of the last kind."""
-    shared, inside = _shared_tokens(fd, li, ri)
-    out = np.where(inside, 1.0, 0.0)
-    apart = np.flatnonzero(shared == 0)
-    set_text = fd.by_value["set_text"][0]
-    sl = set_text[fd.value_codes[li[apart]]].tolist()
-    sr = set_text[fd.value_codes[ri[apart]]].tolist()
-    out[apart] = _sim(sl, sr, fuzz.ratio) / 100.0
-    rest = np.flatnonzero((shared > 0) & ~inside).tolist()
-    if rest:
-        out[rest] = _sim([a[k] for k in rest], [b[k] for k in rest], fuzz.token_set_ratio) / 100.0
-    return out
-
-
 def _one_inside_other(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
     """Whether one name's distinct tokens are all among the other's (what a
-    token_set_ratio of 100 says)."""
-    return _shared_tokens(fd, li, ri)[1]
-
-
-def _shared_tokens(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per pair the number of distinct tokens the two values share, and whether that
-    is all of one of them, from token codes: every token pair of the two values is
-    compared with arrays, and the shared ones counted."""
+    token_set_ratio of 100 says), from token codes: every token pair of the two names
+    is compared with arrays, and the shared ones counted."""
     lens, flat = fd.by_value["token_set"]
     starts = np.cumsum(lens) - lens
     cl, cr = fd.value_codes[li], fd.value_codes[ri]
@@ -211,7 +187,7 @@ def _shared_tokens(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> tuple[np.nd
     tl = flat[np.repeat(starts[cl], per) + within // q_rep]
     tr = flat[np.repeat(starts[cr], per) + within % q_rep]
     shared = np.bincount(owner[tl == tr], minlength=len(li))
-    return shared, (shared > 0) & (shared == np.minimum(p, q))
+    return (shared > 0) & (shared == np.minimum(p, q))
 
 
 # types whose grading is cheap array lookups: no gain from grading value pairs once

@@ -573,14 +573,6 @@ def derive(
     if ftype is FieldType.PERSON_NAME:
         out.update(_name_keys(uniq))
     if ftype is FieldType.ADDRESS:
-        # what token_set_ratio reads, once per value: the distinct tokens as codes, and
-        # as sorted text (two addresses with no token in common are compared by that)
-        toks = [s.split() for s in uniq]
-        out["token_set"] = _token_sets(toks, np.arange(len(uniq)), len(uniq))[0]
-        out["set_text"] = (
-            np.asarray([" ".join(sorted(set(ts))) for ts in toks], dtype=object),
-            "",
-        )
         found = [places.get(s) or latin_place(s) for s in uniq]
         keyed("district", [p[2] or p[1] for p in found])
         keyed("start", [p[3] for p in found])  # the beginning of the street part
@@ -603,11 +595,10 @@ def derive(
     return out
 
 
-# derived data kept per distinct value: "tokens" (a name's blocking keys) and
-# "token_set" (distinct tokens of a name or an address) as (count per value, codes
-# flat), "sorted_text" (a name's tokens sorted) and "set_text" (an address's distinct
+# derived data of person names kept per distinct value: "tokens" (blocking keys) and
+# "token_set" (distinct tokens) as (count per value, codes flat), "sorted_text" (the
 # tokens sorted) as (string per value, "" for a missing one)
-KEPT_BY_VALUE = ("tokens", "token_set", "sorted_text", "set_text")
+KEPT_BY_VALUE = ("tokens", "token_set", "sorted_text")
 # the types whose first characters are a blocking key (with a name)
 PREFIXED = (FieldType.DATE, FieldType.PHONE, FieldType.ADDRESS, FieldType.COMPANY_NAME)
 

@@ -201,25 +201,3 @@ def test_latin_name_levels_are_what_the_rapidfuzz_scorers_say() -> None:
         if want == 0 and fuzz.token_set_ratio(a, b) >= 100:
             want = 1
         assert level == want, (a, b)
-
-
-def test_address_token_set_ratio_is_rapidfuzz_s() -> None:
-    """The token-set similarity of addresses, taken apart by shared tokens, equals
-    rapidfuzz's token_set_ratio on every pair (Chinese addresses are one token)."""
-    import random
-
-    from rapidfuzz import fuzz
-    from rapidfuzz.process import cpdist
-
-    from dedupe.compare import _token_set
-
-    rng = random.Random(7)
-    words = ["12", "main", "st", "street", "rd", "1181", "pratt", "lane", "apt", "5", "oak", "n"]
-    values = {" ".join(rng.choice(words) for _ in range(rng.randint(1, 5))) for _ in range(400)}
-    values |= {"广东省深圳市南山区科技园路1号", "深圳市南山区科技园路1号", "main main st"}
-    keys = sorted(values)
-    fd = build_field("a", FieldType.ADDRESS, [(v,) for v in keys])
-    left, right = np.triu_indices(len(keys), 1)
-    a, b = fd.text_of(left).tolist(), fd.text_of(right).tolist()
-    want = cpdist(a, b, scorer=fuzz.token_set_ratio, dtype=np.float32).astype(np.float64) / 100
-    np.testing.assert_array_equal(_token_set(fd, left, right, a, b), want)
