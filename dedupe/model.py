@@ -205,14 +205,17 @@ def comparison_matrix(
         for fd in fields:
             if fd.multi:
                 fd.elements  # noqa: B018 - built once here, not once per forked share
+            fd.texts  # noqa: B018 - likewise
+        # the pairs of each share, found here once per field rather than by every task
+        shares = {k: _shares(fields[k], left, right, n) for k, s, n in tasks if s == 0 and n > 1}
         # the slowest first, so that the workers finish together
         tasks.sort(key=lambda t: -_COST.get(fields[t[0]].type, 1) / t[2])
         global _FORKED
-        _FORKED = (prep, left, right)
+        _FORKED = (prep, left, right, shares)
         try:
             with mp.get_context("fork").Pool(workers) as pool:
-                for k, at, levels in pool.imap_unordered(_forked_share, tasks):
-                    mat[at, k] = levels
+                for k, s, levels in pool.imap_unordered(_forked_share, tasks):
+                    mat[_share_pairs(shares, k, s, len(left)), k] = levels
         finally:
             _FORKED = None
     else:
@@ -228,7 +231,9 @@ def comparison_matrix(
 
 
 _PARALLEL_PAIRS = 400_000
-_FORKED: tuple[Prepared, np.ndarray, np.ndarray] | None = None
+_FORKED: (
+    tuple[Prepared, np.ndarray, np.ndarray, dict[int, tuple[np.ndarray, np.ndarray]]] | None
+) = None
 # rough grading cost per pair of the types worth splitting into shares (the others are
 # array lookups and go whole), to hand out the slow shares first
 _COST = {
@@ -241,22 +246,33 @@ _COST = {
 }
 
 
-def _share(fd: FieldData, left: np.ndarray, right: np.ndarray, s: int, n: int) -> np.ndarray:
-    """Positions of the pairs in share s of n, by the sum of the two value codes: a
-    pair of values and its mirror image fall in the same share, so each distinct pair
-    of values is graded once."""
-    if n == 1:
-        return np.arange(len(left))
-    return np.flatnonzero((fd.codes[left] + fd.codes[right]) % n == s)
+def _shares(
+    fd: FieldData, left: np.ndarray, right: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pair positions grouped by share (of n) and where each share starts. A pair goes
+    to share (code_l + code_r) mod n: a pair of values and its mirror image fall in
+    the same share, so each distinct pair of values is graded once."""
+    share = ((fd.codes[left] + fd.codes[right]) % n).astype(np.int8)
+    positions = np.argsort(share, kind="stable")
+    return positions, np.searchsorted(share[positions], np.arange(n + 1))
 
 
-def _forked_share(task: tuple[int, int, int]) -> tuple[int, np.ndarray, np.ndarray]:
+def _share_pairs(
+    shares: dict[int, tuple[np.ndarray, np.ndarray]], k: int, s: int, total: int
+) -> np.ndarray | slice:
+    if k not in shares:  # a field compared whole
+        return slice(0, total)
+    positions, bounds = shares[k]
+    return positions[bounds[s] : bounds[s + 1]]
+
+
+def _forked_share(task: tuple[int, int, int]) -> tuple[int, int, np.ndarray]:
     assert _FORKED is not None  # set by the parent before forking
-    prep, left, right = _FORKED
-    k, s, n = task
+    prep, left, right, shares = _FORKED
+    k, s, _ = task
     fd = list(prep.fields.values())[k]
-    at = _share(fd, left, right, s, n)
-    return k, at, compare_field(fd, left[at], right[at])
+    at = _share_pairs(shares, k, s, len(left))
+    return k, s, compare_field(fd, left[at], right[at])
 
 
 def u_sample_pairs(n: int, sample: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
