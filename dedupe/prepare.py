@@ -572,10 +572,13 @@ def derive(
 
     if ftype is FieldType.PERSON_NAME:
         out.update(_name_keys(uniq))
-    if ftype is FieldType.ADDRESS:
+    if ftype is FieldType.ADDRESS and places:
         found = [places.get(s) or latin_place(s) for s in uniq]
         keyed("district", [p[2] or p[1] for p in found])
         keyed("start", [p[3] for p in found])  # the beginning of the street part
+    elif ftype is FieldType.ADDRESS:  # all `latin_place`s: no district, the first two words
+        out["district"] = (np.full(len(uniq), -1, dtype=np.int64), -1)
+        keyed("start", [" ".join(s.split(" ", 2)[:2]) for s in uniq])
     if ftype in PREFIXED:  # a typo'd value still shares its first characters
         # phones: the last digits carry the identity, the country code does not
         cut = slice(-11, -7) if ftype is FieldType.PHONE else slice(0, 4)
@@ -587,7 +590,7 @@ def derive(
         keyed("month_day", [s[5:10] for s in uniq])
         keyed("year_day", [s[:4] + s[8:10] for s in uniq])
     if ftype is FieldType.EMAIL:  # the digits of an address ("#" so none is a value too)
-        keyed("digits", ["#" + _NON_DIGITS.sub("", s) for s in uniq])
+        keyed("digits", _digits(uniq))
     if ftype is FieldType.POSTCODE:
         keyed("area", [s[:3] for s in uniq])
     if ftype is FieldType.IDENTIFIER:
@@ -709,16 +712,27 @@ def _field_places(
 
 
 _NON_DIGITS = re.compile(r"\D+")
+_NON_DIGITS_BUT_SEP = re.compile(r"[^\d\x00]+")
+
+
+def _digits(values: list[str]) -> list[str]:
+    """'#' and the digits of each value, from one pass over all of them joined."""
+    text = "\x00".join(values)
+    if not values or text.count("\x00") != len(values) - 1:  # a value holds the separator
+        return ["#" + _NON_DIGITS.sub("", s) for s in values]
+    return ["#" + d for d in _NON_DIGITS_BUT_SEP.sub("", text).split("\x00")]
 
 
 def encode(strings: list[str], lookup: dict[str, int] | None = None) -> np.ndarray:
-    """Integer code per string ("" -> -1); equal strings get equal codes."""
-    table = {} if lookup is None else dict(lookup)
-    return np.fromiter(
-        (table.setdefault(s, len(table)) if s else -1 for s in strings),
-        dtype=np.int64,
-        count=len(strings),
-    )
+    """Integer code per string ("" -> -1); equal strings get equal codes: `lookup`'s
+    (codes 0..len-1) for its strings, the next free ones in order of first sight for
+    the others."""
+    known = lookup or {}
+    # one C-level pass: every code one higher while counting, "" taking 0
+    table: defaultdict[str, int] = defaultdict(count(len(known) + 1).__next__)
+    table[""] = 0
+    table.update((k, v + 1) for k, v in known.items())
+    return np.fromiter(map(table.__getitem__, strings), np.int64, count=len(strings)) - 1
 
 
 _SYLLABLE_CODES: dict[str, str] = {}
