@@ -199,7 +199,7 @@ def comparison_matrix(
         tasks = [
             (k, s, n)
             for k, fd in enumerate(fields)
-            for n in [2 * workers if fd.type in _COST else 1]
+            for n in [2 * workers if _COST.get(fd.type, 1) >= 3 or fd.multi else 1]
             for s in range(n)
         ]
         for fd in fields:
@@ -234,8 +234,9 @@ _PARALLEL_PAIRS = 400_000
 _FORKED: (
     tuple[Prepared, np.ndarray, np.ndarray, dict[int, tuple[np.ndarray, np.ndarray]]] | None
 ) = None
-# rough grading cost per pair of the types worth splitting into shares (the others are
-# array lookups and go whole), to hand out the slow shares first
+# rough grading cost per pair, to hand out the slow tasks first; fields of the types
+# costing 3 or more, and list-valued ones, are split into shares (finding the shares
+# costs more than it saves for the others)
 _COST = {
     FieldType.PERSON_NAME: 4,
     FieldType.ADDRESS: 3,

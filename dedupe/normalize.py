@@ -422,11 +422,15 @@ def normalize_phone_ascii(cells: list[str], region: str = "CN") -> list[str | No
         return None
     compacts = _PHONE_JUNK.sub("", text).split(_SEP)
     out: list[str | None] = []
+    slow: dict[str, str | None] = {}  # cells differing only in separators: parsed once
     for compact, m in zip(compacts, map(_well_formed(region).match, compacts), strict=True):
         if m is not None:
             out.append("+86" + m[1] if m[1] else "+1" + m[2])
-        elif compact and (parsed := _parse_by_metadata(compact, region)) is not None:
-            out.append(parsed[0])
-        else:
+        elif not compact:
             out.append(None)
+        else:
+            if compact not in slow:
+                parsed = _parse_by_metadata(compact, region)
+                slow[compact] = parsed[0] if parsed else None
+            out.append(slow[compact])
     return out
