@@ -433,12 +433,15 @@ def fit_model(
     pat, plab, cnt = _patterns(levels, lab)
     model.shared = shared_fields(prep, levels)
     groups = field_groups(prep, model.shared)
+    # what the iterations read of each field's column, worked out once: its levels
+    # (-1, missing, picks a trailing 0 weight) and the patterns where it is present
+    cols = [np.ascontiguousarray(pat[:, k]) for k in range(len(names))]
+    present = [np.flatnonzero(col >= 0) for col in cols]
+    present_levels = [col[at] for col, at in zip(cols, present, strict=True)]
     for _ in range(iterations):
-        bits = np.zeros(pat.shape)
+        bits = np.empty(pat.shape)
         for k, name in enumerate(names):
-            w = model.weights(name)
-            col = pat[:, k]
-            bits[:, k] = np.where(col >= 0, w[np.maximum(col, 0)], 0.0)
+            bits[:, k] = np.append(model.weights(name), 0.0)[cols[k]]
         score = model.base + combine_groups(bits, groups).sum(axis=1)
         post = 1.0 / (1.0 + np.exp2(-np.clip(score, -60, 60)))
         post = np.where(plab == 1, 1.0, np.where(plab == 0, 0.0, post))
@@ -448,9 +451,8 @@ def fit_model(
         model.prior = new_prior
         for k, name in enumerate(names):
             nlev = len(LEVELS[types[name]])
-            col = pat[:, k]
-            ok = col >= 0
-            sums = np.bincount(col[ok], weights=weight[ok], minlength=nlev)[:nlev]
+            at = present[k]
+            sums = np.bincount(present_levels[k], weights=weight[at], minlength=nlev)[:nlev]
             # MAP estimate with a Dirichlet prior: small inputs keep sensible defaults,
             # large ones are driven by the data
             pseudo = _PRIOR_STRENGTH * _DEFAULT_M[types[name]]
