@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["unique"]
+__all__ = ["member", "unique"]
 
 
 def unique(a: np.ndarray) -> np.ndarray:
@@ -15,3 +15,12 @@ def unique(a: np.ndarray) -> np.ndarray:
         return a.copy()
     s = np.sort(a)
     return s[np.r_[True, s[1:] != s[:-1]]]
+
+
+def member(codes: np.ndarray, sorted_codes: np.ndarray) -> np.ndarray:
+    """Which `codes` are in `sorted_codes` (ascending), by binary search: np.isin sorts
+    both again, a million codes even when there is nothing to look for."""
+    if not len(sorted_codes):
+        return np.zeros(len(codes), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_codes, codes), len(sorted_codes) - 1)
+    return sorted_codes[at] == codes

@@ -18,7 +18,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from dedupe.arrays import unique
+from dedupe.arrays import member, unique
 
 __all__ = ["components", "cluster_records"]
 
@@ -46,14 +46,6 @@ def _intra_pairs(comp: np.ndarray, comp_ids: np.ndarray) -> tuple[np.ndarray, np
     if not lefts:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     return np.concatenate(lefts), np.concatenate(rights)
-
-
-def _member(codes: np.ndarray, sorted_codes: np.ndarray) -> np.ndarray:
-    """Which `codes` are in `sorted_codes` (np.isin would sort the larger one again)."""
-    if not len(sorted_codes):
-        return np.zeros(len(codes), dtype=bool)
-    at = np.minimum(np.searchsorted(sorted_codes, codes), len(sorted_codes) - 1)
-    return sorted_codes[at] == codes
 
 
 def cluster_records(
@@ -115,7 +107,7 @@ def cluster_records(
         local[0],
         local[1],
         ep[hard],
-        _member(el[hard] * n + er[hard], strong_codes),
+        member(el[hard] * n + er[hard], strong_codes),
         cohesion,
         np.searchsorted(nodes, ml),
         [tuple(pair) for pair in np.searchsorted(nodes, cl).tolist()],

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from dedupe.arrays import unique
+from dedupe.arrays import member, unique
 from dedupe.blocking import candidate_pairs
 from dedupe.cluster import cluster_records, components
 from dedupe.compare import LEVELS, level_name
@@ -321,8 +321,8 @@ def _run(
         levels[fresh], bits[fresh] = scorer.contributions(left[fresh], right[fresh], lv_fresh)
     prob = _prob(model.base + bits.sum(axis=1))
     code = left * n + right
-    is_must = _among(code, [a * n + b for a, b in must])
-    is_cannot = _among(code, [a * n + b for a, b in cannot])
+    is_must = member(code, np.sort(np.asarray([a * n + b for a, b in must], dtype=np.int64)))
+    is_cannot = member(code, np.sort(np.asarray([a * n + b for a, b in cannot], dtype=np.int64)))
     prob_c = np.where(is_cannot, 0.0, prob)
     evidence = _prob(bits.sum(axis=1))
     comp = components(
@@ -401,13 +401,6 @@ def _run(
         ids=prep.ids,
         state=state,
     )
-
-
-def _among(codes: np.ndarray, wanted: list[int]) -> np.ndarray:
-    """Which `codes` are in `wanted` (np.isin sorts all the codes even for none)."""
-    if not wanted:
-        return np.zeros(len(codes), dtype=bool)
-    return np.isin(codes, wanted)
 
 
 def _known_first(

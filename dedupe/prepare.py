@@ -606,18 +606,12 @@ KEPT_BY_VALUE = ("tokens", "token_set", "sorted_text")
 PREFIXED = (FieldType.DATE, FieldType.PHONE, FieldType.ADDRESS, FieldType.COMPANY_NAME)
 
 
-def _token_sets(
-    toks: list[list[str]], rows: np.ndarray, n: int
-) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, list[str]]:
-    """The distinct tokens of values `rows` (of n) as (count per value, codes flat,
-    ascending per value); also the code of every token in order and the vocabulary."""
-    ntok = np.fromiter(map(len, toks), np.int64, len(toks))
-    table: defaultdict[str, int] = defaultdict(count().__next__)
-    tok = np.fromiter(map(table.__getitem__, chain.from_iterable(toks)), np.int64, ntok.sum())
-    width = max(len(table), 1)
-    pair = unique(np.repeat(rows, ntok) * width + tok)
-    lens = np.bincount(pair // width, minlength=n).astype(np.int64)
-    return (lens, pair % width), tok, list(table)
+def _grouped(owner: np.ndarray, key: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (value, key) pairs as the number of keys of each of n values and the
+    keys flat, values in order."""
+    width = int(key.max(initial=0)) + 1
+    pair = unique(owner * width + key)
+    return np.bincount(pair // width, minlength=n).astype(np.int64), pair % width
 
 
 def _name_keys(uniq: list[str]) -> PerValue:
@@ -636,7 +630,9 @@ def _name_keys(uniq: list[str]) -> PerValue:
     # every token of every Latin name, flat, with its name and its code in `vocab`
     toks = [uniq[i].split() for i in latin.tolist()]
     ntok = np.fromiter(map(len, toks), np.int64, len(toks))
-    token_set, tok, vocab = _token_sets(toks, latin, n)
+    table: defaultdict[str, int] = defaultdict(count().__next__)
+    tok = np.fromiter(map(table.__getitem__, chain.from_iterable(toks)), np.int64, ntok.sum())
+    vocab = list(table)
     sound_of = {t: metaphone_token(t) for t in vocab}
     owner = np.repeat(latin, ntok)
     first = np.cumsum(ntok) - ntok
@@ -665,15 +661,13 @@ def _name_keys(uniq: list[str]) -> PerValue:
     if given:
         key_owner = np.r_[key_owner, np.asarray([g[0] for g in given], dtype=np.int64)]
         key = np.r_[key, np.asarray([g[1] for g in given], dtype=np.int64)]
-    width = max(len(sounds), 1)
-    pair = unique(key_owner * width + key)  # one key once per name, names in order
-    out["tokens"] = (np.bincount(pair // width, minlength=n).astype(np.int64), pair % width)
+    out["tokens"] = _grouped(key_owner, key, n)  # one key once per name
     # what comparing two Latin names reads: their tokens sorted (token_sort is the
     # plain ratio of those) and their distinct tokens (is one name inside the other?)
     sorted_text = np.full(n, "", dtype=object)
     sorted_text[latin] = [" ".join(sorted(ts)) for ts in toks]
     out["sorted_text"] = (sorted_text, "")
-    out["token_set"] = token_set
+    out["token_set"] = _grouped(owner, tok, n)
 
     surname = [""] * n
     for i in at_cjk:
