@@ -294,9 +294,9 @@ def _estimate_u(
 ) -> dict[str, np.ndarray]:
     """u per field level from the levels of `u_sample_pairs` (compared here unless
     given)."""
-    if levels is None:
-        levels = comparison_matrix(prep, *u_sample_pairs(prep.n, sample, seed))
-    mat = levels
+    mat = (
+        comparison_matrix(prep, *u_sample_pairs(prep.n, sample, seed)) if levels is None else levels
+    )
     u: dict[str, np.ndarray] = {}
     for k, (name, fd) in enumerate(prep.fields.items()):
         nlev = len(LEVELS[fd.type])
@@ -327,18 +327,24 @@ class _Frequencies(Mapping[str, float]):
     (`Model._tf_fitted`), and a million-row run need not build the dict at all."""
 
     def __init__(self, vocab: list[str], tally: np.ndarray, prior: float, denom: float) -> None:
-        self._args = (vocab, tally, prior, denom)
+        self._vocab, self._tally = vocab, tally
+        self._prior, self._denom = prior, denom
         self._table: dict[str, float] | None = None
+
+    def array(self, default: float) -> np.ndarray:
+        """The frequency of every value of `vocab` in order, `default` for one seen once.
+        A record's own value is not evidence that *another* record holds it by chance:
+        a phone seen twice is one other holder, not two."""
+        freq = (self._tally - 1 + self._prior) / self._denom
+        return np.where(self._tally > 1, freq, default)
 
     @property
     def _dict(self) -> dict[str, float]:
         if self._table is None:
-            vocab, tally, prior, denom = self._args
             # only repeated values are stored: a million unique phones would cost memory
-            repeated = np.flatnonzero(tally > 1).tolist()
-            # a record's own value is not evidence that *another* record holds it by
-            # chance: a phone seen twice is one other holder, not two
-            self._table = {vocab[i]: (int(tally[i]) - 1 + prior) / denom for i in repeated}
+            repeated = np.flatnonzero(self._tally > 1)
+            freq = self.array(0.0)[repeated].tolist()
+            self._table = dict(zip([self._vocab[i] for i in repeated.tolist()], freq, strict=True))
         return self._table
 
     def __getitem__(self, value: str) -> float:
@@ -353,10 +359,10 @@ class _Frequencies(Mapping[str, float]):
 
 def _tf_tables(
     prep: Prepared, u: dict[str, np.ndarray]
-) -> tuple[dict[str, Mapping[str, float]], dict[str, float]]:
+) -> tuple[dict[str, _Frequencies], dict[str, float]]:
     """Frequency of each value, shrunk towards the field's average exact-match u with
     100 pseudo records: in a table of seven rows, a value seen twice says nothing."""
-    tables: dict[str, Mapping[str, float]] = {}
+    tables: dict[str, _Frequencies] = {}
     default: dict[str, float] = {}
     for name, fd in prep.fields.items():
         if fd.type is FieldType.IDENTIFIER:
@@ -419,14 +425,12 @@ def fit_model(
     # matches among candidates and divides by all pairs (matches outside the candidates
     # are the few that blocking missed).
     all_pairs = max(prep.n * (prep.n - 1) / 2.0, 1.0)
-    model = Model(types, m, u, prior=min(0.5, 1.0 / max(prep.n, 2)), tf=tf, tf_default=tf_default)
+    prior = min(0.5, 1.0 / max(prep.n, 2))
+    model = Model(types, m, u, prior=prior, tf=dict(tf.items()), tf_default=tf_default)
     for name in tf:
         fd = prep.fields[name]
-        if not fd.multi:  # the table's own formula, per distinct value at once
-            freq = (fd.tally - 1 + _TF_PSEUDO_RECORDS * float(u[name][-1])) / (
-                fd.total + _TF_PSEUDO_RECORDS
-            )
-            model._tf_fitted[name] = (fd.uniq, np.where(fd.tally > 1, freq, tf_default[name]))
+        if not fd.multi:  # the table per distinct value at once
+            model._tf_fitted[name] = (fd.uniq, tf[name].array(tf_default[name]))
     if len(levels) == 0:
         return model
     lab = labels if labels is not None else np.full(len(levels), -1, dtype=np.int8)
