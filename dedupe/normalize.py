@@ -13,12 +13,12 @@ import unicodedata
 from functools import lru_cache
 
 import jellyfish
-import phonenumbers
 from cleanco import basename as _cleanco_basename
 from cleanco.clean import prepare_default_terms, remove_accents, strip_punct, strip_tail
 
 from dedupe.chars import has_cjk, to_simplified
 from dedupe.cn_address import CnAddress, region_prefix_len, split_cn_address
+from dedupe.phones import PHONE_JUNK, parse_compact_phone, well_formed
 
 __all__ = [
     "CnAddress",
@@ -168,51 +168,10 @@ def metaphone_token(token: str) -> str:
     return jellyfish.metaphone(token)
 
 
-# Fast paths for the two shapes that make up most of our data (phonenumbers costs ~60 us
-# a number): a well-formed Chinese mobile, a well-formed North American number. A
-# country code is optional only for the region's own numbers.
-_PHONE_JUNK = re.compile(r"[\s\-().·/]+")
-
-
-@lru_cache(maxsize=64)
-def _well_formed(region: str) -> re.Pattern[str]:
-    """One pattern per region: group 1 a Chinese mobile, group 2 a NANP number."""
-    cn = r"(?:\+?86|0086)?" if region == "CN" else r"(?:\+86|0086)"
-    nanp = r"(?:\+?1)?" if region in ("US", "CA") else r"\+1"
-    return re.compile(rf"^(?:{cn}(1[3-9]\d{{9}})|{nanp}([2-9]\d{{2}}[2-9]\d{{6}}))$")
-
-
 @lru_cache(maxsize=_CACHE)
 def _parse_phone(text: str, region: str) -> tuple[str, bool] | None:
     """(E.164, is_mobile) or None."""
-    return parse_compact_phone(_PHONE_JUNK.sub("", text), region)
-
-
-def parse_compact_phone(compact: str, region: str) -> tuple[str, bool] | None:
-    """(E.164, is_mobile) or None for a number without separators. Fast path for
-    well-formed Chinese mobiles and NANP numbers, which are the bulk of the data;
-    everything else goes through phonenumbers' metadata."""
-    m = _well_formed(region).match(compact)
-    if m is not None:  # NANP numbers do not tell mobile from landline
-        return ("+86" + m[1], True) if m[1] else ("+1" + m[2], True)
-    return _parse_by_metadata(compact, region)
-
-
-def _parse_by_metadata(compact: str, region: str) -> tuple[str, bool] | None:
-    try:
-        num = phonenumbers.parse(compact, region)
-    except phonenumbers.NumberParseException:
-        return None
-    # number_type is UNKNOWN for a number that fits no pattern of its region: one
-    # metadata scan answers both "valid?" and "mobile?" (is_valid_number scans again)
-    kind = phonenumbers.number_type(num)
-    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
-        return None
-    mobile = kind in (
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    )
-    return f"+{num.country_code}{phonenumbers.national_significant_number(num)}", mobile
+    return parse_compact_phone(PHONE_JUNK.sub("", text), region)
 
 
 def normalize_phone(value: object, region: str = "CN") -> str | None:
@@ -420,17 +379,17 @@ def normalize_phone_ascii(cells: list[str], region: str = "CN") -> list[str | No
         return []
     if (text := _joined(cells)) is None:
         return None
-    compacts = _PHONE_JUNK.sub("", text).split(_SEP)
+    compacts = PHONE_JUNK.sub("", text).split(_SEP)
     out: list[str | None] = []
     slow: dict[str, str | None] = {}  # cells differing only in separators: parsed once
-    for compact, m in zip(compacts, map(_well_formed(region).match, compacts), strict=True):
+    for compact, m in zip(compacts, map(well_formed(region).match, compacts), strict=True):
         if m is not None:
             out.append("+86" + m[1] if m[1] else "+1" + m[2])
         elif not compact:
             out.append(None)
         else:
             if compact not in slow:
-                parsed = _parse_by_metadata(compact, region)
+                parsed = parse_compact_phone(compact, region)
                 slow[compact] = parsed[0] if parsed else None
             out.append(slow[compact])
     return out
