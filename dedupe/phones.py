@@ -95,7 +95,7 @@ class _Plan:
     cc: str
     plus_cc: str
     idd: re.Pattern[str]
-    prefix: str  # the national prefix ("0"), "" when the region has none
+    prefix: re.Pattern[str] | None  # the national prefix, as the region parses it
     general: _Desc
     lengths: frozenset[int]  # the general lengths of a complete (not local-only) number
     other_types: tuple[_Desc, ...]  # premium rate, toll free, ..., voicemail: not mobile
@@ -119,8 +119,8 @@ class _Plan:
             return None  # maybe the country code without "+": phonenumbers weighs that
         else:
             nsn = digits
-        if self.prefix and nsn.startswith(self.prefix):
-            nsn = nsn[len(self.prefix) :]
+        if self.prefix is not None and (p := self.prefix.match(nsn)) is not None:
+            nsn = nsn[p.end() :]  # with a carrier code (China's 17951) if the prefix has one
         # a leading zero (Italy) or a number that is not complete without its prefix
         # is parsed differently: leave those to phonenumbers
         if nsn[:1] in ("", "0") or len(nsn) not in self.lengths or not self.general.fits(nsn):
@@ -155,7 +155,7 @@ _OTHER_TYPES = (
 def _plan(region: str) -> _Plan | None:
     """The fast path for a region, or None where phonenumbers must parse every number:
     a country code shared by several regions (which one types the number depends on
-    the number), carrier codes or rewritten prefixes, a non-numeric prefix."""
+    the number), a national prefix that is rewritten rather than dropped."""
     md = PhoneMetadata.metadata_for_region(region)
     if md is None or md.country_code is None or md.international_prefix is None:
         return None
@@ -163,16 +163,16 @@ def _plan(region: str) -> _Plan | None:
         return None
     if phonenumbers.region_codes_for_country_code(md.country_code) != (region,):
         return None
-    prefix = md.national_prefix_for_parsing or ""
-    if not (prefix == "" or prefix.isdigit()) or md.national_prefix_transform_rule:
+    if md.national_prefix_transform_rule:
         return None
+    prefix = md.national_prefix_for_parsing
     general = _desc(md.general_desc)
     local_only = frozenset(md.general_desc.possible_length_local_only or ())
     return _Plan(
         cc=str(md.country_code),
         plus_cc=f"+{md.country_code}",
         idd=re.compile(md.international_prefix),
-        prefix=prefix,
+        prefix=re.compile(prefix) if prefix else None,
         general=general,
         lengths=general.lengths - local_only,
         other_types=tuple(_desc(getattr(md, name)) for name in _OTHER_TYPES),

@@ -16,8 +16,8 @@ REGIONS = ["DE", "FR", "NL", "CH", "AT", "BE", "ES", "PL", "SE", "IN", "CN", "GB
 
 def _shapes(region: str, rng: random.Random) -> list[str]:
     """Compact numbers as customers write them: the region's example numbers of every
-    type (national, with "+cc", "00cc", "+cc0"), one-digit edits and cuts of those,
-    foreign numbers and random digit strings."""
+    type (national, with "+cc", "00cc", "+cc0", a carrier prefix), one-digit edits and
+    cuts of those, foreign numbers and random digit strings."""
     cc = str(phonenumbers.country_code_for_region(region))
     out = []
     for kind in range(12):  # every PhoneNumberType with examples
@@ -31,6 +31,7 @@ def _shapes(region: str, rng: random.Random) -> list[str]:
             variants.append(nsn[:i] + rng.choice("0123456789") + nsn[i + 1 :])
         for v in variants:
             out += [v, "0" + v, "00" + v, "+" + cc + v, "00" + cc + v, "+" + cc + "0" + v, cc + v]
+            out += ["17951" + v, "179510" + v]  # a Chinese carrier prefix
     for _ in range(300):
         digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 16)))
         out += [digits, "0" + digits, "+" + cc + digits, "+" + digits, "00" + digits]
@@ -55,8 +56,8 @@ def test_fast_paths_agree_with_phonenumbers(region: str) -> None:
 
 def test_simple_regions_have_a_plan() -> None:
     # the regions the fast path is for; a shared code or carrier prefixes go the slow way
-    assert all(_plan(r) is not None for r in ("DE", "FR", "NL", "CH", "AT", "IN"))
-    assert all(_plan(r) is None for r in ("GB", "US", "CN", "BR", "AR", "JP", "RU"))
+    assert all(_plan(r) is not None for r in ("DE", "FR", "NL", "CH", "AT", "IN", "CN"))
+    assert all(_plan(r) is None for r in ("GB", "US", "BR", "AR", "JP", "RU"))
 
 
 def test_german_numbers() -> None:
@@ -65,3 +66,11 @@ def test_german_numbers() -> None:
     assert parse_compact_phone("004917593145844", "DE") == ("+4917593145844", True)
     assert parse_compact_phone("+49017593145844", "DE") == ("+4917593145844", True)
     assert parse_compact_phone("12", "DE") is None
+
+
+def test_chinese_landlines() -> None:
+    assert parse_compact_phone("01065529988", "CN") == ("+861065529988", False)
+    assert parse_compact_phone("+8602162345678", "CN") == ("+862162345678", False)
+    # an IP-dialling carrier prefix before the number, as phonenumbers drops it
+    assert parse_compact_phone("179511065529988", "CN") == ("+861065529988", False)
+    assert parse_compact_phone("1795113800138000", "CN") == ("+8613800138000", True)
