@@ -174,9 +174,12 @@ def combine_groups(bits: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
     rows = np.arange(len(bits))
     for cols in groups:
         sub = bits[:, cols]
-        # the first strongest agreement and disagreement (a row with none keeps zeros)
-        ip, ineg = sub.argmax(axis=1), sub.argmin(axis=1)
-        best, worst = np.maximum(sub[rows, ip], 0.0), np.minimum(sub[rows, ineg], 0.0)
+        # the first strongest agreement and disagreement (a row with none keeps zeros);
+        # argmax over a few columns is slow per row, max and a boolean argmax are not
+        high, low = sub.max(axis=1), sub.min(axis=1)
+        ip = (sub == high[:, None]).argmax(axis=1)
+        ineg = (sub == low[:, None]).argmax(axis=1)
+        best, worst = np.maximum(high, 0.0), np.minimum(low, 0.0)
         sub[:] = 0.0
         sub[rows, ip] = best
         sub[rows, ineg] += worst
