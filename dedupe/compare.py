@@ -15,7 +15,7 @@ from rapidfuzz.distance import OSA, Indel, JaroWinkler, Levenshtein
 from rapidfuzz.process import cpdist
 
 from dedupe.normalize import char_pinyin
-from dedupe.prepare import FieldData, build_field
+from dedupe.prepare import FieldData, build_field, field_from_codes
 from dedupe.spec import FieldType
 
 __all__ = ["LEVELS", "compare_field", "compare_values", "cross_names", "level_name"]
@@ -295,8 +295,27 @@ def _crossed(one: FieldData, other: FieldData, li: np.ndarray, ri: np.ndarray) -
     if one.multi or other.multi:  # codes stand for the first value only
         key = np.arange(len(li))
     _, at, back = np.unique(key, return_index=True, return_inverse=True)
-    va, vb = one.values, other.values
-    lv = compare_values(
-        one.name, one.type, [va[i] for i in li[at].tolist()], [vb[j] for j in ri[at].tolist()]
-    )
+    if one.multi or other.multi:
+        va, vb = one.values, other.values
+        lv = compare_values(
+            one.name, one.type, [va[i] for i in li[at].tolist()], [vb[j] for j in ri[at].tolist()]
+        )
+    else:  # single values: one field over both vocabularies, its records the pairs' sides
+        lv = _compare_codes(one, one.value_codes[li[at]], other, other.value_codes[ri[at]])
     return lv[back.ravel()]
+
+
+def _compare_codes(
+    one: FieldData, codes_one: np.ndarray, other: FieldData, codes_other: np.ndarray
+) -> np.ndarray:
+    """Levels of one.uniq[codes_one[k]] against other.uniq[codes_other[k]] (-1: missing),
+    graded as `one`'s type: `compare_values` without a tuple per value."""
+    index = {v: i for i, v in enumerate(one.uniq)}
+    to_merged = np.fromiter(
+        (index.setdefault(v, len(index)) for v in other.uniq), np.int64, len(other.uniq)
+    )
+    # code -1 (missing) stays -1: it picks the appended entry
+    codes = np.r_[codes_one, np.append(to_merged, -1)[codes_other]]
+    tmp = field_from_codes(one.name, one.type, codes, list(index))
+    m = len(codes_one)
+    return compare_field(tmp, np.arange(m), np.arange(m, 2 * m))
