@@ -201,3 +201,40 @@ def test_latin_name_levels_are_what_the_rapidfuzz_scorers_say() -> None:
         if want == 0 and fuzz.token_set_ratio(a, b) >= 100:
             want = 1
         assert level == want, (a, b)
+
+
+def test_one_edit_levels_are_what_osa_says() -> None:
+    """Phones, identifiers and e-mails: the character-count filter before the edit
+    distance never drops a pair that is one edit apart (substitution, insertion,
+    deletion, two neighbours swapped), in ASCII or not."""
+    import random
+
+    from rapidfuzz.distance import OSA
+
+    rng = random.Random(5)
+    alphabet = "0123456789+abcé张"
+    base = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 14))) for _ in range(80)]
+    values = set(base)
+    for v in base:
+        i = rng.randrange(len(v))
+        values |= {
+            v[:i] + rng.choice(alphabet) + v[i + 1 :],
+            v[:i] + v[i + 1 :],
+            v[:i] + rng.choice(alphabet) + v[i:],
+            v[:i] + v[i + 1 : i + 2] + v[i : i + 1] + v[i + 2 :],
+        }
+    values.discard("")
+    uniq = sorted(values)
+    for ftype in (FieldType.PHONE, FieldType.IDENTIFIER):
+        fd = build_field("f", ftype, [(v,) for v in uniq])
+        left, right = np.triu_indices(len(uniq), 1)
+        got = compare_field(fd, left, right)
+        want = [
+            1 if OSA.distance(uniq[i], uniq[j]) <= 1 else 0
+            for i, j in zip(left.tolist(), right.tolist(), strict=True)
+        ]
+        if ftype is FieldType.IDENTIFIER:  # a short code one typo away is another code
+            short = np.minimum(fd.derived["length"][left], fd.derived["length"][right]) < 6
+            want = [0 if s else w for w, s in zip(want, short.tolist(), strict=True)]
+        assert got.tolist() == want
+        assert sum(want) > 200
