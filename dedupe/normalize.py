@@ -13,7 +13,6 @@ import unicodedata
 from functools import lru_cache
 
 import jellyfish
-from cleanco import basename as _cleanco_basename
 from cleanco.clean import prepare_default_terms, remove_accents, strip_punct, strip_tail
 
 from dedupe.chars import has_cjk, to_simplified
@@ -257,17 +256,35 @@ def normalize_company_name(value: object) -> str | None:
     return text or None
 
 
-# the last word of every legal form cleanco knows, as cleanco compares them
-_LEGAL_LAST = frozenset(parts[-1] for _, parts in prepare_default_terms())
+def _legal_forms_by_last_word() -> dict[str, list[tuple[int, int, list[str]]]]:
+    """cleanco's legal forms in its order, by their last word: (order, words, parts)."""
+    by_last: dict[str, list[tuple[int, int, list[str]]]] = {}
+    for order, (size, parts) in enumerate(prepare_default_terms()):
+        by_last.setdefault(parts[-1], []).append((order, size, parts))
+    return by_last
+
+
+_LEGAL_BY_LAST = _legal_forms_by_last_word()
 
 
 def _strip_legal_form(text: str) -> str:
-    """cleanco's basename, sooner: it tries each of its hundreds of legal forms against
-    the end of the name (~30 us); a name whose last word ends none of them comes back
-    as basename would return it."""
-    words = strip_tail(text).split()
-    if words and strip_punct(remove_accents(words[-1])) in _LEGAL_LAST:
-        return _cleanco_basename(text)
+    """cleanco's `basename`, sooner. cleanco tries each of its hundreds of legal forms,
+    in its order, against the end of the name (~80 us a name), dropping each that
+    matches; the forms after it are tried against what is left. Here only the forms
+    ending in the name's current last word are tried, in the same order: the same
+    result (a test compares them on real and awkward names)."""
+    text = strip_tail(text)
+    words = text.split()
+    keys = [strip_punct(w) for w in remove_accents(text).split()]
+    after = 0  # cleanco's position in its list of forms
+    while keys:
+        for order, size, parts in _LEGAL_BY_LAST.get(keys[-1], ()):
+            if order >= after and keys[-size:] == parts:
+                del keys[-size:], words[-size:]
+                after = order + 1
+                break
+        else:
+            break
     return strip_tail(" ".join(words))
 
 

@@ -196,6 +196,20 @@ def test_legal_form_fast_path_agrees_with_cleanco() -> None:
         "weber und söhne ohg",
         "foo holdings limited",
     ]
+    # and names ending in one, two or three of cleanco's own legal forms (as it spells
+    # them, in any case, with punctuation), behind ordinary words
+    import random
+
+    from cleanco.termdata import terms_by_country, terms_by_type
+
+    forms = sorted({t for ts in [*terms_by_type.values(), *terms_by_country.values()] for t in ts})
+    rng = random.Random(3)
+    words = ["acme", "müller", "&", "co", "bau", "und", "söhne", "s.a.", "de", "-", "x,"]
+    for _ in range(3000):
+        head = " ".join(rng.choice(words) for _ in range(rng.randint(0, 3)))
+        tail = " ".join(rng.choice(forms) for _ in range(rng.randint(1, 3)))
+        name = f"{head} {tail}{rng.choice(['', '.', ',', ' ', ' -'])}"
+        names.append(name.upper() if rng.random() < 0.3 else name)
     for name in names:
         assert _strip_legal_form(name) == basename(name), name
 
