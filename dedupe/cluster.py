@@ -15,8 +15,6 @@ import heapq
 from collections.abc import Callable
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from dedupe.arrays import member, unique
 
@@ -26,8 +24,29 @@ Scorer = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
-    return connected_components(graph, directed=False)[1]
+    """The connected component of each of n records under the edges (left[k],
+    right[k]), numbered in the order of their smallest record.
+
+    Union-find in array form: every edge between two trees hooks the larger root under
+    the smaller, then every record jumps straight to its root; repeated until no edge
+    joins two trees. (scipy's connected_components gives the same numbers, but
+    importing scipy.sparse took a third of a second of every run.)"""
+    parent = np.arange(n, dtype=np.int64)
+    left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+    while len(left):
+        root_l, root_r = parent[left], parent[right]
+        apart = root_l != root_r
+        if not apart.any():
+            break
+        left, right, root_l, root_r = left[apart], right[apart], root_l[apart], root_r[apart]
+        np.minimum.at(parent, np.maximum(root_l, root_r), np.minimum(root_l, root_r))
+        while True:
+            up = parent[parent]
+            if np.array_equal(up, parent):
+                break
+            parent = up
+    # a root is its tree's smallest record: no edge ever hooks a record under a larger one
+    return np.unique(parent, return_inverse=True)[1].reshape(-1)
 
 
 def _intra_pairs(comp: np.ndarray, comp_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

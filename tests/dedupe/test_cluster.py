@@ -130,3 +130,41 @@ def test_keep_apart_wins_over_a_chain_of_merges() -> None:
     labels = _cluster(left, right, prob, scorer, must=[(0, 5), (5, 6)], cannot=[(0, 6)])
     assert labels[0] != labels[6]  # 0-5 and 5-6 merged would put 0 with 6
     assert labels[0] == labels[5] or labels[5] == labels[6]
+
+
+def test_components_are_those_of_a_plain_search() -> None:
+    """Array union-find against a breadth-first search, on random graphs of every
+    shape: chains in random order, stars, repeated edges, self-loops, no edges."""
+    import random
+    from collections import deque
+
+    rng = random.Random(2)
+    for trial in range(60):
+        n = rng.randint(1, 300)
+        if trial % 3 == 0:  # a long chain through the records in random order
+            order = list(range(n))
+            rng.shuffle(order)
+            edges = list(zip(order, order[1:], strict=False))
+        else:
+            edges = [(rng.randrange(n), rng.randrange(n)) for _ in range(rng.randint(0, n))]
+        edges += edges[: len(edges) // 4]  # repeated
+        neighbours: list[list[int]] = [[] for _ in range(n)]
+        for a, b in edges:
+            neighbours[a].append(b)
+            neighbours[b].append(a)
+        want = [-1] * n
+        label = 0
+        for start in range(n):  # numbered in the order of their smallest record
+            if want[start] >= 0:
+                continue
+            want[start] = label
+            todo = deque([start])
+            while todo:
+                for b in neighbours[todo.popleft()]:
+                    if want[b] < 0:
+                        want[b] = label
+                        todo.append(b)
+            label += 1
+        left = np.asarray([a for a, _ in edges], dtype=np.int64)
+        right = np.asarray([b for _, b in edges], dtype=np.int64)
+        assert components(n, left, right).tolist() == want
