@@ -163,17 +163,20 @@ class FieldData:
         """The distinct values as an array, and "" last for code -1 (missing)."""
         return np.asarray([*self.uniq, ""], dtype=object)
 
+    def char_counts(self, records: np.ndarray) -> np.ndarray:
+        """Each record's (first) value's characters counted in 16 buckets (code point
+        mod 16), zeros if missing: values one edit apart differ by at most 2 in these
+        counts (a cheap test before an edit distance). Counted for every distinct value
+        once, unless only a few records are asked about (scoring a handful of pairs
+        should not count half a million phone numbers)."""
+        codes = self.value_codes[records]
+        if len(codes) * 4 < len(self.uniq) and "_char_table" not in self.__dict__:
+            return char_counts(self.texts[codes].tolist())
+        return self._char_table[codes]
+
     @cached_property
-    def char_counts(self) -> np.ndarray:
-        """Each distinct value's characters counted in 16 buckets (code point mod 16),
-        one more row of zeros for code -1: values one edit apart differ by at most 2
-        in these counts (a cheap test before an edit distance)."""
-        joined = "".join(self.uniq)
-        points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        lengths = np.fromiter(map(len, self.uniq), np.int64, len(self.uniq))
-        owner = np.repeat(np.arange(len(self.uniq)), lengths)
-        flat = np.bincount(owner * 16 + (points % 16), minlength=(len(self.uniq) + 1) * 16)
-        return flat.reshape(-1, 16).astype(np.int16)
+    def _char_table(self) -> np.ndarray:
+        return char_counts([*self.uniq, ""])  # the last row, zeros, for code -1
 
     def text_of(self, records: np.ndarray) -> np.ndarray:
         """Each record's (first) value as a string, "" if missing: what rapidfuzz reads."""
@@ -195,6 +198,16 @@ class FieldData:
         per_code: list[tuple[str, ...]] = [(u,) for u in self.uniq]
         per_code.append(())  # code -1: missing
         return [per_code[c] for c in self.value_codes.tolist()]
+
+
+def char_counts(values: list[str]) -> np.ndarray:
+    """(len(values), 16) counts of each value's code points mod 16 (see
+    `FieldData.char_counts`)."""
+    points = np.frombuffer("".join(values).encode("utf-32-le", "surrogatepass"), np.uint32)
+    lengths = np.fromiter(map(len, values), np.int64, len(values))
+    owner = np.repeat(np.arange(len(values)), lengths)
+    flat = np.bincount(owner * 16 + (points % 16), minlength=len(values) * 16)
+    return flat.reshape(-1, 16).astype(np.int16)
 
 
 @dataclass

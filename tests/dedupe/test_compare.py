@@ -238,3 +238,8 @@ def test_one_edit_levels_are_what_osa_says() -> None:
             want = [0 if s else w for w, s in zip(want, short.tolist(), strict=True)]
         assert got.tolist() == want
         assert sum(want) > 200
+        # a few pairs of a big field count only their own values' characters
+        few = np.flatnonzero(np.asarray(want))[:20]
+        fresh = build_field("f", ftype, [(v,) for v in uniq])
+        assert compare_field(fresh, left[few], right[few]).tolist() == got[few].tolist()
+        assert "_char_table" not in fresh.__dict__
