@@ -12,6 +12,7 @@ pairs forbid any join that would put them together; must-link pairs start togeth
 from __future__ import annotations
 
 import heapq
+import multiprocessing as mp
 from collections.abc import Callable
 
 import numpy as np
@@ -80,6 +81,7 @@ def cluster_records(
     max_dense: int,
     must: list[tuple[int, int]],
     cannot: list[tuple[int, int]],
+    workers: int = 1,
 ) -> np.ndarray:
     """Label per record (the smallest record index of its cluster).
 
@@ -118,7 +120,7 @@ def cluster_records(
     # record in Python for a few thousand
     nodes = unique(np.concatenate([el[hard], er[hard], ml.ravel(), cl.ravel()]))
     local = np.searchsorted(nodes, [el[hard], er[hard]])
-    roots = _average_linkage(
+    args = (
         len(nodes),
         comp[nodes],
         sizes,
@@ -131,6 +133,11 @@ def cluster_records(
         np.searchsorted(nodes, ml),
         [tuple(pair) for pair in np.searchsorted(nodes, cl).tolist()],
     )
+    parallel = workers > 1 and "fork" in mp.get_all_start_methods()
+    if parallel and len(local[0]) >= _PARALLEL_EDGES and not len(ml) and not len(cl):
+        roots = _linkage_in_halves(args)
+    else:
+        roots = _average_linkage(*args)
     labels = np.arange(n, dtype=np.int64)
     labels[nodes] = nodes[roots]
     first = np.full(len(sizes), n, dtype=np.int64)
@@ -138,6 +145,55 @@ def cluster_records(
     in_easy = easy[comp]
     labels[in_easy] = first[comp[in_easy]]
     return labels
+
+
+# hard edges from which average linkage runs in two forked halves (with no admin
+# decisions): components never merge, so each half is clustered as it would be whole
+_PARALLEL_EDGES = 20_000
+_FORKED: tuple | None = None
+
+
+def _linkage_in_halves(args: tuple) -> np.ndarray:
+    """`_average_linkage(*args)`, its components split into two halves of about equal
+    edge counts, clustered in two forked processes. Records keep their order inside a
+    half, so every tie breaks as it would over all of them."""
+    n, comp, _, _, el, er = args[:6]
+    ids, at = np.unique(comp, return_inverse=True)  # components of the hard records
+    weight = np.cumsum(np.bincount(at[el], minlength=len(ids)))
+    first_half = (weight <= weight[-1] // 2)[at]  # per record
+    global _FORKED
+    _FORKED = (args, first_half)
+    try:
+        with mp.get_context("fork").Pool(2) as pool:
+            halves = pool.map(_forked_half, [True, False])
+    finally:
+        _FORKED = None
+    roots = np.empty(n, dtype=np.int64)
+    for chosen, half_roots in zip((first_half, ~first_half), halves, strict=True):
+        where = np.flatnonzero(chosen)
+        roots[where] = where[half_roots]
+    return roots
+
+
+def _forked_half(first: bool) -> np.ndarray:
+    assert _FORKED is not None  # set by the parent before forking
+    (_, comp, sizes, max_dense, el, er, ep, es, cohesion, must, cannot), first_half = _FORKED
+    chosen = first_half if first else ~first_half
+    renumber = np.cumsum(chosen) - 1  # order kept inside the half
+    edges = chosen[el]
+    return _average_linkage(
+        int(chosen.sum()),
+        comp[chosen],
+        sizes,
+        max_dense,
+        renumber[el[edges]],
+        renumber[er[edges]],
+        ep[edges],
+        es[edges],
+        cohesion,
+        must,
+        cannot,
+    )
 
 
 def _average_linkage(

@@ -335,6 +335,7 @@ def _run(
         cohesion=cfg.cohesion,
         scorer=_known_first(n, left * n + right, evidence, scorer.evidence),
         max_dense=cfg.max_cluster_dense,
+        workers=cfg.workers,
     )
     if reuse is None:
         labels_arr = cluster_records(

@@ -168,3 +168,34 @@ def test_components_are_those_of_a_plain_search() -> None:
         left = np.asarray([a for a, _ in edges], dtype=np.int64)
         right = np.asarray([b for _, b in edges], dtype=np.int64)
         assert components(n, left, right).tolist() == want
+
+
+def test_average_linkage_in_two_forked_halves_is_the_same() -> None:
+    """Components never merge, so clustering two halves of them apart (in forked
+    processes) gives the roots of clustering them together, ties included."""
+    import multiprocessing as mp
+
+    import pytest
+
+    from dedupe.cluster import _average_linkage, _linkage_in_halves
+
+    if "fork" not in mp.get_all_start_methods():
+        pytest.skip("no fork here")
+    rng = np.random.default_rng(4)
+    sizes = rng.integers(2, 12, size=300)
+    comp = np.repeat(np.arange(len(sizes)), sizes)
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    el, er = [], []
+    for start, size in zip(starts.tolist(), sizes.tolist(), strict=True):
+        i, j = np.triu_indices(size, 1)
+        el.append(start + i)
+        er.append(start + j)
+    left, right = np.concatenate(el), np.concatenate(er)
+    # probabilities on a coarse grid, so that many linkages tie
+    prob = rng.integers(0, 11, size=len(left)) / 10
+    strong = prob >= 0.9
+    args = (len(comp), comp, sizes, 50, left, right, prob, strong, 0.5,
+            np.zeros((0, 2), dtype=np.int64), [])  # fmt: skip
+    whole = _average_linkage(*args)
+    assert len(sizes) < len(np.unique(whole)) < len(comp)  # some merged, some not
+    assert (_linkage_in_halves(args) == whole).all()
