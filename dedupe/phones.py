@@ -27,6 +27,10 @@ __all__ = ["PHONE_JUNK", "parse_compact_phone", "well_formed"]
 # separators people type inside a number; what is left is the "compact" number
 PHONE_JUNK = re.compile(r"[\s\-().·/]+")
 _SIGNED_DIGITS = re.compile(r"(\+?)([0-9]+)")
+# a number behind a label ("M:", "手机:") and before trailing marks ("。", "*"): phonenumbers
+# skips to the first digit or plus and drops trailing characters that are neither
+# letters, digits nor "#", so it reads the number in the middle alone
+_LABELLED = re.compile(r"[^\d+\uff0b;]*(\+?[0-9]+)(?:_|[^#\w])*")
 
 
 @lru_cache(maxsize=64)
@@ -44,9 +48,11 @@ def parse_compact_phone(compact: str, region: str) -> tuple[str, bool] | None:
     if m is not None:  # NANP numbers do not tell mobile from landline
         return ("+86" + m[1], True) if m[1] else ("+1" + m[2], True)
     plan = _plan(region)
-    if plan is not None and (nsn := plan.national_number(compact)) is not None:
-        mobile = plan.mobile(nsn)
-        return None if mobile is None else (plan.plus_cc + nsn, mobile)
+    labelled = _LABELLED.fullmatch(compact) if plan is not None else None
+    if plan is not None and labelled is not None:
+        if (nsn := plan.national_number(labelled[1])) is not None:
+            mobile = plan.mobile(nsn)
+            return None if mobile is None else (plan.plus_cc + nsn, mobile)
     return _parse_by_library(compact, region)
 
 

@@ -37,6 +37,11 @@ def _shapes(region: str, rng: random.Random) -> list[str]:
         out += [digits, "0" + digits, "+" + cc + digits, "+" + digits, "00" + digits]
     out += ["+4930123456", "+33612345678", "+8613800138000", "0049301234567", "", "+", "0"]
     out += ["0301234567x12", "++49301234567", "+49(0)301234567", "0800FLOWERS"]
+    # behind a label, before a note or a mark, as CRM cells hold them
+    labels = ["", "M:", "Mob:", "手机:", "tel:", "Tel.", "电话", "x", ";", "a1", "＋"]
+    tails = ["", "。", "*", "_", "#", "x12", "转8001", "同微信", "abc", "!", "2"]
+    for core in out[:: max(1, len(out) // 300)]:
+        out += [rng.choice(labels) + core + rng.choice(tails) for _ in range(3)]
     return out
 
 
