@@ -17,7 +17,7 @@ from cleanco.clean import prepare_default_terms, remove_accents, strip_punct, st
 
 from dedupe.chars import has_cjk, to_simplified
 from dedupe.cn_address import CnAddress, region_prefix_len, split_cn_address
-from dedupe.phones import PHONE_JUNK, parse_compact_phone, well_formed
+from dedupe.phones import PHONE_JUNK, parse_phone_cell, well_formed
 
 __all__ = [
     "CnAddress",
@@ -170,7 +170,7 @@ def metaphone_token(token: str) -> str:
 @lru_cache(maxsize=_CACHE)
 def _parse_phone(text: str, region: str) -> tuple[str, bool] | None:
     """(E.164, is_mobile) or None."""
-    return parse_compact_phone(PHONE_JUNK.sub("", text), region)
+    return parse_phone_cell(PHONE_JUNK.sub("", text), region)
 
 
 def normalize_phone(value: object, region: str = "CN") -> str | None:
@@ -406,7 +406,7 @@ def normalize_phone_ascii(cells: list[str], region: str = "CN") -> list[str | No
             out.append(None)
         else:
             if compact not in slow:
-                parsed = parse_compact_phone(compact, region)
+                parsed = parse_phone_cell(compact, region)
                 slow[compact] = parsed[0] if parsed else None
             out.append(slow[compact])
     return out

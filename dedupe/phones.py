@@ -22,7 +22,7 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import PhoneMetadata
 
-__all__ = ["PHONE_JUNK", "parse_compact_phone", "well_formed"]
+__all__ = ["PHONE_JUNK", "parse_compact_phone", "parse_phone_cell", "well_formed"]
 
 # separators people type inside a number; what is left is the "compact" number
 PHONE_JUNK = re.compile(r"[\s\-().·/]+")
@@ -40,6 +40,22 @@ def well_formed(region: str) -> re.Pattern[str]:
     cn = r"(?:\+?86|0086)?" if region == "CN" else r"(?:\+86|0086)"
     nanp = r"(?:\+?1)?" if region in ("US", "CA") else r"\+1"
     return re.compile(rf"^(?:{cn}(1[3-9]\d{{9}})|{nanp}([2-9]\d{{2}}[2-9]\d{{6}}))$")
+
+
+# what may follow the number in a cell, once separators are gone: a Chinese extension
+# (转 / 分机 and its digits) or a note without digits (微信同号, 同微信, "mobile")
+_EXTENSION_OR_NOTE = re.compile(r"(?:(?:转|分机)[0-9]{1,6}|[^\d]*[^\W\d_][^\d]*)$")
+
+
+def parse_phone_cell(compact: str, region: str) -> tuple[str, bool] | None:
+    """`parse_compact_phone`, and where that finds no number, the same without what
+    follows the number: the extension of a switchboard ("0755-6422 7039 转3912": the
+    company's number), a note ("173 7865 1510 微信同号"). phonenumbers reads extensions
+    written "ext", "x" or "#" itself, but not these."""
+    parsed = parse_compact_phone(compact, region)
+    if parsed is None and (m := _EXTENSION_OR_NOTE.search(compact)) is not None and m.start():
+        parsed = parse_compact_phone(compact[: m.start()], region)
+    return parsed
 
 
 def parse_compact_phone(compact: str, region: str) -> tuple[str, bool] | None:

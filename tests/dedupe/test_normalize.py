@@ -53,6 +53,21 @@ def test_foreign_and_invalid_phones() -> None:
         assert normalize_phone(bad) is None
 
 
+def test_phones_with_an_extension_or_a_note() -> None:
+    # a switchboard's extension: the company's number (phonenumbers reads "ext" itself)
+    assert normalize_phone("0755-6422 7039 转3912") == "+8675564227039"
+    assert normalize_phone("(0574)64348378(分机5057)") == "+8657464348378"
+    assert normalize_phone("T 0532-60786080转3447") == "+8653260786080"
+    assert normalize_phone("030 1234567 ext 12", "DE") == "+49301234567"
+    # a note after the number
+    assert normalize_phone("173 7865 1510 微信同号") == "+8617378651510"
+    assert normalize_phone("13047788889（同微信）") == "+8613047788889"
+    assert normalize_phone("0175 93145844 (mobil)", "DE") == "+4917593145844"
+    # a note alone, or digits that are no number even without the note, are nothing
+    for bad in ("微信同号", "12345 abc", "转3912"):
+        assert normalize_phone(bad) is None
+
+
 def test_email() -> None:
     assert normalize_email(" A@B.COM ") == "a@b.com"
     assert normalize_email("mailto:Zhang.Wei@QQ.com") == "zhang.wei@qq.com"
@@ -261,6 +276,7 @@ def test_ascii_columns_normalize_as_cell_by_cell() -> None:
     )
 
     cells = _ascii_cells(3, 4000) + ["", " ", "  Jane  Doe ", "A@B.COM", "<a@b.co>;"]
+    cells += ["0175 93145844 (mobil)", "13800138000 same as wechat", "abc 13800138000 x"]
     assert normalize_text_ascii(cells) == [normalize_text(c) for c in cells]
     assert normalize_person_name_ascii(cells) == [normalize_person_name(c) for c in cells]
     assert normalize_email_ascii(cells) == [normalize_email(c) for c in cells]
