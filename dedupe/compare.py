@@ -304,11 +304,13 @@ def cross_names(
 def _crossed(one: FieldData, other: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
     """Levels of `one`'s values of records li against `other`'s of records ri, graded
     as `one`'s type, each distinct pair of values once."""
-    key = (one.value_codes[li] + 1) * (len(other.uniq) + 1) + other.value_codes[ri] + 1
-    if one.multi or other.multi:  # codes stand for the first value only
+    multi = one.multi or other.multi  # codes stand for the first value only
+    if multi:
         key = np.arange(len(li))
+    else:
+        key = (one.value_codes[li] + 1) * (len(other.uniq) + 1) + other.value_codes[ri] + 1
     _, at, back = np.unique(key, return_index=True, return_inverse=True)
-    if one.multi or other.multi:
+    if multi:
         va, vb = one.values, other.values
         lv = compare_values(
             one.name, one.type, [va[i] for i in li[at].tolist()], [vb[j] for j in ri[at].tolist()]

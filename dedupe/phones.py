@@ -5,12 +5,15 @@ faster for the shapes that make up most customer tables:
 
 * a well-formed Chinese mobile or North American number: one regular expression;
 * a number of a region that is alone on its country code (Germany, France, China...)
-  written nationally ("069 5100 7108") or with its own country code ("+49 69 ..."):
-  the national prefix is stripped and the number typed by the region's own metadata
-  patterns, the way phonenumbers' `parse` and `number_type` do it;
+  written nationally ("069 5100 7108") or with its own country code ("+49 69 ..."),
+  behind a label ("M:", "手机:") or not: the national prefix is stripped and the number
+  typed by the region's own metadata patterns, the way phonenumbers' `parse` and
+  `number_type` do it;
 * everything else (other countries, extensions, letters, odd prefixes): phonenumbers.
 
 `tests/dedupe/test_phones.py` holds the second path to phonenumbers' answer.
+`parse_phone_cell` reads a cell a little further than phonenumbers does: a number
+followed by a Chinese extension or by a note gives that number.
 """
 
 from __future__ import annotations
@@ -64,11 +67,13 @@ def parse_compact_phone(compact: str, region: str) -> tuple[str, bool] | None:
     if m is not None:  # NANP numbers do not tell mobile from landline
         return ("+86" + m[1], True) if m[1] else ("+1" + m[2], True)
     plan = _plan(region)
-    labelled = _LABELLED.fullmatch(compact) if plan is not None else None
-    if plan is not None and labelled is not None:
-        if (nsn := plan.national_number(labelled[1])) is not None:
-            mobile = plan.mobile(nsn)
-            return None if mobile is None else (plan.plus_cc + nsn, mobile)
+    if (
+        plan is not None
+        and (labelled := _LABELLED.fullmatch(compact)) is not None
+        and (nsn := plan.national_number(labelled[1])) is not None
+    ):
+        mobile = plan.mobile(nsn)
+        return None if mobile is None else (plan.plus_cc + nsn, mobile)
     return _parse_by_library(compact, region)
 
 
