@@ -18,6 +18,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_dedupe import pair_metrics  # noqa: E402
 
 from dedupe import MatchSettings, MatchSpec, resolve  # noqa: E402
 from dedupe.cli import read_columns  # noqa: E402
@@ -27,25 +30,9 @@ from dedupe.engine import _prob  # noqa: E402
 THRESHOLDS = (0.99, 0.95, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3)
 
 
-def pairwise(labels: np.ndarray, truth: np.ndarray) -> tuple[float, float, float]:
-    """Precision, recall and F1 of the record pairs two labellings put together."""
-
-    def pairs(*keys: np.ndarray) -> int:
-        key = keys[0].astype(np.int64)
-        for k in keys[1:]:
-            key = key * (int(k.max()) + 1) + k
-        counts = np.unique(key, return_counts=True)[1]
-        return int((counts * (counts - 1) // 2).sum())
-
-    both, predicted, true = pairs(labels, truth), pairs(labels), pairs(truth)
-    p = both / predicted if predicted else 1.0
-    r = both / true if true else 1.0
-    return p, r, 2 * p * r / (p + r) if p + r else 0.0
-
-
 def _scores(label: str, labels: np.ndarray, truth: np.ndarray) -> str:
-    p, r, f1 = pairwise(labels, truth)
-    return f"{label}: P={p:.4f} R={r:.4f} F1={f1:.4f}"
+    m = pair_metrics(truth.tolist(), labels.tolist())
+    return f"{label}: P={m['precision']:.4f} R={m['recall']:.4f} F1={m['f1']:.4f}"
 
 
 def main(argv: list[str] | None = None) -> int:
