@@ -20,7 +20,6 @@ from dedupe.errors import DedupeError, DedupeInputError
 from dedupe.ids import ClusterChange, first_run_ids, rerun_ids
 from dedupe.model import (
     Model,
-    combine_groups,
     comparison_matrix,
     field_groups,
     fit_model,
@@ -70,7 +69,7 @@ class Scorer:
             exact = col == self.top[k]
             b[exact] += self.tf[k][left[exact]]
             bits[:, k] = b
-        return levels, combine_groups(bits, self.groups)
+        return levels, self.groups.combine(bits, levels)
 
     def probability(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         _, bits = self.contributions(left, right)

@@ -20,7 +20,14 @@ from dedupe.compare import LEVELS, compare_field, cross_names
 from dedupe.prepare import FieldData, Prepared
 from dedupe.spec import FieldType
 
-__all__ = ["Model", "comparison_matrix", "fit_model", "shared_fields", "u_sample_pairs"]
+__all__ = [
+    "FieldGroups",
+    "Model",
+    "comparison_matrix",
+    "fit_model",
+    "shared_fields",
+    "u_sample_pairs",
+]
 
 _PRIOR_STRENGTH = 30.0
 # m per level (different ... exact) before any data: what a true match usually shows.
@@ -113,31 +120,65 @@ class Model:
         return np.clip(np.log2(u_exact / np.maximum(freq, 1e-12)), -_TF_CLAMP, _TF_CLAMP)
 
 
-def field_groups(prep: Prepared, shared: tuple[str, ...] = ()) -> list[np.ndarray]:
-    """Columns that measure one fact several times. The *household*: phones, address,
-    postcode, categories such as province / city / district and the pooled place; a
-    family shares all of them, so summing them would let a shared home phone plus a
-    shared address outvote two different given names. The *e-mails*: all e-mail columns.
-    Fields the data shows to be shared by different people (`shared`: a company, its tax
-    number) join the household: colleagues share them all at once.
-    Inside a group only the strongest agreement and disagreement count. A category that
-    is not a place (a gender, a segment) is weak evidence, so grouping it costs little."""
-    groups: dict[str, list[int]] = {}
-    for k, (name, fd) in enumerate(prep.fields.items()):
-        key = {
-            FieldType.PHONE: "household",
-            FieldType.EMAIL: "email",
-            FieldType.ADDRESS: "household",
-            FieldType.POSTCODE: "household",
-            FieldType.CATEGORY: "household",
-            FieldType.LOCALITY: "household",
-        }.get(fd.type)
-        if name in shared:
-            key = "household"
-        if key:
-            groups.setdefault(key, []).append(k)
-    return [np.asarray(v) for v in groups.values() if len(v) > 1]
+@dataclass(frozen=True)
+class FieldGroups:
+    """Columns that measure one fact several times; inside a group only the strongest
+    agreement and the strongest disagreement count.
 
+    The *household*: phones, address, postcode, categories such as province / city /
+    district and the pooled place; a family shares all of them, so summing them would
+    let a shared home phone plus a shared address outvote two different given names.
+    Fields the data shows to be shared by different people (`shared`: a company, its tax
+    number) join it: colleagues share them all at once. A category that is not a place
+    (a gender, a segment) is weak evidence, so grouping it costs little.
+    The *e-mails*: all e-mail columns.
+
+    `vouchers`: (column, exact level) of the fields that belong to one person, a date
+    (of birth) and an identifier not found shared. Where one of them agrees exactly the
+    two records are not two members of one household (a relative has another birth date
+    and another id card), so the household's fields count one by one, as the independent
+    evidence they are for unrelated people. Exact agreement only: relatives' birth dates
+    one digit apart are common. Not an e-mail: families share one (or a WeChat account)."""
+
+    household: np.ndarray
+    others: tuple[np.ndarray, ...]
+    vouchers: tuple[tuple[int, int], ...]
+
+    def combine(self, bits: np.ndarray, levels: np.ndarray) -> np.ndarray:
+        """In place: the groups' weights per pair (`levels` the pairs' levels)."""
+        if len(self.household) > 1:
+            vouched = np.zeros(len(levels), dtype=bool)
+            for k, top in self.vouchers:
+                vouched |= levels[:, k] == top
+            kept = bits[vouched][:, self.household]
+            combine_groups(bits, [self.household])
+            bits[np.flatnonzero(vouched)[:, None], self.household] = kept
+        return combine_groups(bits, list(self.others))
+
+
+def field_groups(prep: Prepared, shared: tuple[str, ...] = ()) -> FieldGroups:
+    """The groups of `prep`'s fields (see FieldGroups)."""
+    household: list[int] = []
+    emails: list[int] = []
+    vouchers: list[tuple[int, int]] = []
+    for k, (name, fd) in enumerate(prep.fields.items()):
+        if name in shared or fd.type in _HOUSEHOLD_TYPES:
+            household.append(k)
+        elif fd.type is FieldType.EMAIL:
+            emails.append(k)
+        elif fd.type in (FieldType.DATE, FieldType.IDENTIFIER):
+            vouchers.append((k, len(LEVELS[fd.type]) - 1))
+    others = (np.asarray(emails),) if len(emails) > 1 else ()
+    return FieldGroups(np.asarray(household, dtype=np.int64), others, tuple(vouchers))
+
+
+_HOUSEHOLD_TYPES = (
+    FieldType.PHONE,
+    FieldType.ADDRESS,
+    FieldType.POSTCODE,
+    FieldType.CATEGORY,
+    FieldType.LOCALITY,
+)
 
 _SHARED_MIN_PAIRS = 30
 _SHARED_SHARE = 0.5
@@ -169,7 +210,7 @@ def shared_fields(prep: Prepared, levels: np.ndarray) -> tuple[str, ...]:
 
 
 def combine_groups(bits: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
-    """In place: inside a group only the strongest agreement and the strongest
+    """In place: inside each group only the strongest agreement and the strongest
     disagreement count; the other members' weights become 0 (shown so to the admin)."""
     rows = np.arange(len(bits))
     for cols in groups:
@@ -449,7 +490,7 @@ def fit_model(
         bits = np.empty(pat.shape)
         for k, name in enumerate(names):
             bits[:, k] = np.append(model.weights(name), 0.0)[cols[k]]
-        score = model.base + combine_groups(bits, groups).sum(axis=1)
+        score = model.base + groups.combine(bits, pat).sum(axis=1)
         post = 1.0 / (1.0 + np.exp2(-np.clip(score, -60, 60)))
         post = np.where(plab == 1, 1.0, np.where(plab == 0, 0.0, post))
         weight = post * cnt
