@@ -17,7 +17,7 @@ from cleanco.clean import prepare_default_terms, remove_accents, strip_punct, st
 
 from dedupe.chars import has_cjk, to_simplified
 from dedupe.cn_address import CnAddress, region_prefix_len, split_cn_address
-from dedupe.phones import PHONE_JUNK, parse_phone_cell, well_formed
+from dedupe.phones import PHONE_JUNK, parse_phone_cell, parse_phone_text, well_formed
 
 __all__ = [
     "CnAddress",
@@ -170,7 +170,7 @@ def metaphone_token(token: str) -> str:
 @lru_cache(maxsize=_CACHE)
 def _parse_phone(text: str, region: str) -> tuple[str, bool] | None:
     """(E.164, is_mobile) or None."""
-    return parse_phone_cell(PHONE_JUNK.sub("", text), region)
+    return parse_phone_text(text, region)
 
 
 def normalize_phone(value: object, region: str = "CN") -> str | None:
@@ -399,7 +399,9 @@ def normalize_phone_ascii(cells: list[str], region: str = "CN") -> list[str | No
     compacts = PHONE_JUNK.sub("", text).split(_SEP)
     out: list[str | None] = []
     slow: dict[str, str | None] = {}  # cells differing only in separators: parsed once
-    for compact, m in zip(compacts, map(well_formed(region).match, compacts), strict=True):
+    for cell, compact, m in zip(
+        cells, compacts, map(well_formed(region).match, compacts), strict=True
+    ):
         if m is not None:
             out.append("+86" + m[1] if m[1] else "+1" + m[2])
         elif not compact:
@@ -408,5 +410,9 @@ def normalize_phone_ascii(cells: list[str], region: str = "CN") -> list[str | No
             if compact not in slow:
                 parsed = parse_phone_cell(compact, region)
                 slow[compact] = parsed[0] if parsed else None
-            out.append(slow[compact])
+            if slow[compact] is None:  # the separators may tell more (see parse_phone_text)
+                parsed = parse_phone_text(cell, region)
+                out.append(parsed[0] if parsed else None)
+            else:
+                out.append(slow[compact])
     return out

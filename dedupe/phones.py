@@ -13,7 +13,9 @@ faster for the shapes that make up most customer tables:
 
 `tests/dedupe/test_phones.py` holds the second path to phonenumbers' answer.
 `parse_phone_cell` reads a cell a little further than phonenumbers does: a number
-followed by a Chinese extension or by a note gives that number.
+followed by a Chinese extension or by a note gives that number. `parse_phone_text` goes
+further still where the separators matter: several numbers in one cell, an extension
+after a dash.
 """
 
 from __future__ import annotations
@@ -25,7 +27,13 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import PhoneMetadata
 
-__all__ = ["PHONE_JUNK", "parse_compact_phone", "parse_phone_cell", "well_formed"]
+__all__ = [
+    "PHONE_JUNK",
+    "parse_compact_phone",
+    "parse_phone_cell",
+    "parse_phone_text",
+    "well_formed",
+]
 
 # separators people type inside a number; what is left is the "compact" number
 PHONE_JUNK = re.compile(r"[\s\-().·/]+")
@@ -59,6 +67,31 @@ def parse_phone_cell(compact: str, region: str) -> tuple[str, bool] | None:
     if parsed is None and (m := _EXTENSION_OR_NOTE.search(compact)) is not None and m.start():
         parsed = parse_compact_phone(compact[: m.start()], region)
     return parsed
+
+
+# between two numbers in one cell: "139... / 010-...", "139...、0871...", "139...,139..."
+# ("/" alone is also typed inside one number: "0421/123456" parses whole, before this)
+_BETWEEN_NUMBERS = re.compile(r"\s*[/,;|\uff0c\u3001\uff1b]\s*")
+# a switchboard's extension after a dash: "0731-32785790-1377", "(020)43926679-4689"
+_DASH_EXTENSION = re.compile(r"(.*[0-9)\uff09])\s*[-\uff0d]\s*[0-9]{1,5}")
+
+
+def parse_phone_text(text: str, region: str) -> tuple[str, bool] | None:
+    """`parse_phone_cell` of the cell without separators, and where that finds no number,
+    a reading of the cell as typed: several numbers give the first mobile among them,
+    else the first number (a person's own line, where a cell also holds the office's);
+    a number whose last dash starts an extension of up to five digits gives the number
+    before it (the company's switchboard)."""
+    parsed = parse_phone_cell(PHONE_JUNK.sub("", text), region)
+    if parsed is not None:
+        return parsed
+    parts = [p for p in _BETWEEN_NUMBERS.split(text) if p]
+    if len(parts) > 1:
+        found = [f for f in (parse_phone_text(p, region) for p in parts) if f is not None]
+        return next((f for f in found if f[1]), found[0] if found else None)
+    if (m := _DASH_EXTENSION.fullmatch(text.strip())) is not None:
+        return parse_phone_cell(PHONE_JUNK.sub("", m[1]), region)
+    return None
 
 
 def parse_compact_phone(compact: str, region: str) -> tuple[str, bool] | None:

@@ -68,6 +68,27 @@ def test_phones_with_an_extension_or_a_note() -> None:
         assert normalize_phone(bad) is None
 
 
+def test_several_numbers_in_one_cell_and_dash_extensions() -> None:
+    # several numbers: the first mobile among them, else the first number
+    assert normalize_phone("15903019447、024-3252 3727") == "+8615903019447"
+    assert normalize_phone("010-4316 6666 / 13489297306") == "+8613489297306"
+    assert normalize_phone("18098364643,+86-25-45528888") == "+8618098364643"
+    assert normalize_phone("199-20195820；021-37686666") == "+8619920195820"
+    assert normalize_phone("021-63590940, 0571-45095874") == "+862163590940"
+    assert normalize_phone("nix / 0175 93145844", "DE") == "+4917593145844"
+    # an extension after the last dash: the switchboard's number
+    assert normalize_phone("0731-32785790-1377") == "+8673132785790"
+    assert normalize_phone("（0532）45469034-1788") == "+8653245469034"
+    assert normalize_phone("(0769)83620000-转-5646") == "+8676983620000"
+    # a number that parses whole is read whole: dashes and slashes inside one number
+    assert normalize_phone("138-1234-5678") == "+8613812345678"
+    assert normalize_phone("0421/123456", "DE") == "+49421123456"
+    assert normalize_phone("(704) 649-2281", "US") == "+17046492281"
+    # and the parts of a cell that is no number stay no number
+    for bad in ("772-2704", "12345 / 67890", "010-6552-99", "0151/3336418 / abc"):
+        assert normalize_phone(bad, "US" if bad == "772-2704" else "CN") is None
+
+
 def test_email() -> None:
     assert normalize_email(" A@B.COM ") == "a@b.com"
     assert normalize_email("mailto:Zhang.Wei@QQ.com") == "zhang.wei@qq.com"
@@ -277,6 +298,7 @@ def test_ascii_columns_normalize_as_cell_by_cell() -> None:
 
     cells = _ascii_cells(3, 4000) + ["", " ", "  Jane  Doe ", "A@B.COM", "<a@b.co>;"]
     cells += ["0175 93145844 (mobil)", "13800138000 same as wechat", "abc 13800138000 x"]
+    cells += ["010-4316 6666 / 13489297306", "0731-32785790-1377", " 0421/123456 ,x"]
     assert normalize_text_ascii(cells) == [normalize_text(c) for c in cells]
     assert normalize_person_name_ascii(cells) == [normalize_person_name(c) for c in cells]
     assert normalize_email_ascii(cells) == [normalize_email(c) for c in cells]
