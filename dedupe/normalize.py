@@ -17,7 +17,13 @@ from cleanco.clean import prepare_default_terms, remove_accents, strip_punct, st
 
 from dedupe.chars import has_cjk, to_simplified
 from dedupe.cn_address import CnAddress, region_prefix_len, split_cn_address
-from dedupe.phones import PHONE_JUNK, parse_phone_cell, parse_phone_text, well_formed
+from dedupe.phones import (
+    PHONE_JUNK,
+    parse_phone_cell,
+    parse_phone_text,
+    read_as_typed,
+    well_formed,
+)
 
 __all__ = [
     "CnAddress",
@@ -399,6 +405,7 @@ def normalize_phone_ascii(cells: list[str], region: str = "CN") -> list[str | No
     compacts = PHONE_JUNK.sub("", text).split(_SEP)
     out: list[str | None] = []
     slow: dict[str, str | None] = {}  # cells differing only in separators: parsed once
+    typed: dict[str, str | None] = {}
     for cell, compact, m in zip(
         cells, compacts, map(well_formed(region).match, compacts), strict=True
     ):
@@ -411,8 +418,10 @@ def normalize_phone_ascii(cells: list[str], region: str = "CN") -> list[str | No
                 parsed = parse_phone_cell(compact, region)
                 slow[compact] = parsed[0] if parsed else None
             if slow[compact] is None:  # the separators may tell more (see parse_phone_text)
-                parsed = parse_phone_text(cell, region)
-                out.append(parsed[0] if parsed else None)
+                if cell not in typed:
+                    parsed = read_as_typed(cell, region)
+                    typed[cell] = parsed[0] if parsed else None
+                out.append(typed[cell])
             else:
                 out.append(slow[compact])
     return out

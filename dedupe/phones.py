@@ -32,6 +32,7 @@ __all__ = [
     "parse_compact_phone",
     "parse_phone_cell",
     "parse_phone_text",
+    "read_as_typed",
     "well_formed",
 ]
 
@@ -83,8 +84,11 @@ def parse_phone_text(text: str, region: str) -> tuple[str, bool] | None:
     a number whose last dash starts an extension of up to five digits gives the number
     before it (the company's switchboard)."""
     parsed = parse_phone_cell(PHONE_JUNK.sub("", text), region)
-    if parsed is not None:
-        return parsed
+    return parsed if parsed is not None else read_as_typed(text, region)
+
+
+def read_as_typed(text: str, region: str) -> tuple[str, bool] | None:
+    """The second half of `parse_phone_text`: for a cell whose compact form is no number."""
     parts = [p for p in _BETWEEN_NUMBERS.split(text) if p]
     if len(parts) > 1:
         found = [f for f in (parse_phone_text(p, region) for p in parts) if f is not None]
