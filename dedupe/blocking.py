@@ -17,6 +17,7 @@ import numpy as np
 
 from dedupe.arrays import unique
 from dedupe.normalize import has_cjk, metaphone_token, name_phonetic
+from dedupe.phones import MASK, masked_key
 from dedupe.prepare import PREFIXED, FieldData, Prepared, encode
 from dedupe.spec import FieldType
 
@@ -41,6 +42,11 @@ def blocking_passes(prep: Prepared) -> list[BlockingPass]:
     for t in (FieldType.IDENTIFIER, FieldType.PHONE, FieldType.EMAIL, FieldType.COMPANY_NAME):
         for f in by_type.get(t, []):
             passes.append(BlockingPass(f"{f}", ((f, "value"),)))
+    for f in by_type.get(FieldType.PHONE, []):
+        fd = prep.fields[f]
+        masked = "masked" in fd.derived or (fd.multi and any(MASK in v for v in fd.vocab))
+        if masked:  # masked mobiles and the full numbers they may be
+            passes.append(BlockingPass(f"{f}~masked", ((f, "masked"),)))
     names = by_type.get(FieldType.PERSON_NAME, [])
     locality = by_type.get(FieldType.CATEGORY, []) + by_type.get(FieldType.POSTCODE, [])
     # not e-mails: their first letters are mostly the name again (john.smith@...)
@@ -143,6 +149,10 @@ def _column(prep: Prepared, field: str, how: str) -> Column:
         if fd.multi or "tokens" not in fd.by_value:
             return _per_value(fd, _name_tokens)
         return _spread(fd, *fd.by_value["tokens"])
+    if how == "masked":
+        if fd.multi or "masked" not in fd.derived:
+            return _per_value(fd, lambda u: (k,) if (k := masked_key(u)) else ())
+        return _scalar(fd.derived["masked"])
     if how == "prefix4":
         # phones: the last digits carry the identity, the country code does not
         if fd.multi:

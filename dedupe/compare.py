@@ -15,6 +15,7 @@ from rapidfuzz.distance import OSA, Indel, JaroWinkler, Levenshtein
 from rapidfuzz.process import cpdist
 
 from dedupe.normalize import char_pinyin
+from dedupe.phones import MASK
 from dedupe.prepare import FieldData, build_field, field_from_codes
 from dedupe.spec import FieldType
 
@@ -115,6 +116,11 @@ def _grade_one_edit(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray
     out[todo[_sim(a, b, OSA.distance) <= 1]] = 1
     if fd.type is FieldType.IDENTIFIER:  # one typo in a short code is another code
         out[np.minimum(d["length"][li], d["length"][ri]) < 6] = 0
+    if "masked" in d:  # a masked mobile and a number it may be: as near as a typo
+        key = d["masked"]
+        may = np.flatnonzero((key[li] >= 0) & (key[li] == key[ri]))
+        a, b = fd.text_of(li[may]).tolist(), fd.text_of(ri[may]).tolist()
+        out[may[[MASK in x or MASK in y for x, y in zip(a, b, strict=True)]]] = 1
     return out
 
 

@@ -28,7 +28,9 @@ import phonenumbers
 from phonenumbers import PhoneMetadata
 
 __all__ = [
+    "MASK",
     "PHONE_JUNK",
+    "masked_key",
     "parse_compact_phone",
     "parse_phone_cell",
     "parse_phone_text",
@@ -77,6 +79,20 @@ _BETWEEN_NUMBERS = re.compile(r"\s*[/,;|\uff0c\u3001\uff1b]\s*")
 _DASH_EXTENSION = re.compile(r"(.*[0-9)\uff09])\s*[-\uff0d]\s*[0-9]{1,5}")
 
 
+MASK = "*"
+# a Chinese mobile with its middle four digits masked, as shops and e-commerce exports
+# print it ("177****1591", "177xxxx1591"): kept as "+86177****1591" (see masked_key)
+_MASKED_CN_MOBILE = re.compile(r"(\+86|0086|86)?(1[3-9][0-9])[*xX]{4}([0-9]{4})")
+
+
+def masked_key(e164: str) -> str:
+    """What a masked Chinese mobile shows, "177|1591", for it and for every full Chinese
+    mobile it may be; "" for other numbers."""
+    if len(e164) == 14 and e164.startswith("+861"):
+        return e164[3:6] + "|" + e164[-4:]
+    return ""
+
+
 def parse_phone_text(text: str, region: str) -> tuple[str, bool] | None:
     """`parse_phone_cell` of the cell without separators, and where that finds no number,
     a reading of the cell as typed: several numbers give the first mobile among them,
@@ -89,6 +105,10 @@ def parse_phone_text(text: str, region: str) -> tuple[str, bool] | None:
 
 def read_as_typed(text: str, region: str) -> tuple[str, bool] | None:
     """The second half of `parse_phone_text`: for a cell whose compact form is no number."""
+    if (m := _MASKED_CN_MOBILE.fullmatch(PHONE_JUNK.sub("", text))) is not None and (
+        region == "CN" or m[1]
+    ):
+        return "+86" + m[2] + MASK * 4 + m[3], True
     parts = [p for p in _BETWEEN_NUMBERS.split(text) if p]
     if len(parts) > 1:
         found = [f for f in (parse_phone_text(p, region) for p in parts) if f is not None]

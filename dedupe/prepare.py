@@ -38,6 +38,7 @@ from dedupe.normalize import (
     normalize_text_ascii,
     split_cn_address,
 )
+from dedupe.phones import MASK, masked_key
 from dedupe.spec import FieldType, MatchSpec
 
 __all__ = ["FieldData", "Prepared", "normalizer_for", "prepare"]
@@ -614,6 +615,9 @@ def derive(
         keyed("year_month", [s[:7] for s in uniq])
         keyed("month_day", [s[5:10] for s in uniq])
         keyed("year_day", [s[:4] + s[8:10] for s in uniq])
+    if ftype is FieldType.PHONE and any(MASK in s for s in uniq):
+        # a masked mobile and the full numbers it may be share this key (see compare)
+        keyed("masked", [masked_key(s) for s in uniq])
     if ftype is FieldType.EMAIL:  # the digits of an address ("#" so none is a value too)
         keyed("digits", _digits(uniq))
     if ftype is FieldType.POSTCODE:

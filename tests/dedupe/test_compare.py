@@ -243,3 +243,38 @@ def test_one_edit_levels_are_what_osa_says() -> None:
         fresh = build_field("f", ftype, [(v,) for v in uniq])
         assert compare_field(fresh, left[few], right[few]).tolist() == got[few].tolist()
         assert "_char_table" not in fresh.__dict__
+
+
+def test_a_masked_mobile_is_near_the_numbers_it_may_be() -> None:
+    from dedupe import MatchSpec
+    from dedupe.blocking import candidate_pairs
+    from dedupe.prepare import prepare
+
+    cells = ["177****1591", "17712341591", "177 5555 1591", "17712341592", "177****1591", ""]
+    spec = MatchSpec.from_dict({"id": "id", "fields": {"phone": "phone"}})
+    prep = prepare([{"id": str(i), "phone": c} for i, c in enumerate(cells)], spec)
+    assert prep.fields["phone"].text_of(np.arange(6)).tolist()[0] == "+86177****1591"
+    left, right = np.triu_indices(len(cells), 1)
+    levels = compare_field(prep.fields["phone"], left, right)
+    got = {
+        (int(i), int(j)): level_name(FieldType.PHONE, int(x))
+        for i, j, x in zip(left, right, levels, strict=True)
+    }
+    # the mask fits both full numbers ending in 1591; not the one ending in 1592
+    assert got[(0, 1)] == got[(0, 2)] == "typo" and got[(0, 3)] == "different"
+    assert got[(0, 4)] == "exact" and got[(0, 5)] == "missing"
+    assert got[(1, 2)] == "different" and got[(1, 3)] == "typo"  # one digit off
+    # blocking proposes the masked number with the full ones it may be
+    cand, stats = candidate_pairs(prep, max_block=60)
+    assert {(0, 1), (0, 2), (1, 4)} <= set(map(tuple, cand.tolist()))
+    assert "phone~masked" in stats
+    # and a column without masks gets no such pass
+    plain = prepare([{"id": "a", "phone": "17712341591"}, {"id": "b", "phone": ""}], spec)
+    assert "phone~masked" not in candidate_pairs(plain, max_block=60)[1]
+
+
+def test_masked_mobiles_in_list_cells() -> None:
+    rows = [("+86177****1591", "+862162345678"), ("+8617712341591",), ("+8613800138000",)]
+    fd = build_field("phones", FieldType.PHONE, rows)
+    got = compare_field(fd, np.array([0, 0]), np.array([1, 2]))
+    assert [level_name(FieldType.PHONE, int(x)) for x in got] == ["typo", "different"]

@@ -89,6 +89,15 @@ def test_several_numbers_in_one_cell_and_dash_extensions() -> None:
         assert normalize_phone(bad, "US" if bad == "772-2704" else "CN") is None
 
 
+def test_masked_chinese_mobiles_keep_what_they_show() -> None:
+    for shown in ("177****1591", "177 **** 1591", "177xxxx1591", "１７７＊＊＊＊１５９１"):
+        assert normalize_phone(shown) == "+86177****1591"
+    assert normalize_phone("+86 177****1591", "US") == "+86177****1591"
+    for bad in ("12****34", "177***1591", "277****1591"):
+        assert normalize_phone(bad) is None
+    assert normalize_phone("177****1591", "US") is None  # a Chinese mask only in China
+
+
 def test_email() -> None:
     assert normalize_email(" A@B.COM ") == "a@b.com"
     assert normalize_email("mailto:Zhang.Wei@QQ.com") == "zhang.wei@qq.com"
@@ -299,6 +308,7 @@ def test_ascii_columns_normalize_as_cell_by_cell() -> None:
     cells = _ascii_cells(3, 4000) + ["", " ", "  Jane  Doe ", "A@B.COM", "<a@b.co>;"]
     cells += ["0175 93145844 (mobil)", "13800138000 same as wechat", "abc 13800138000 x"]
     cells += ["010-4316 6666 / 13489297306", "0731-32785790-1377", " 0421/123456 ,x"]
+    cells += ["177****1591", "+86 177xxxx1591", "177****1591 / 010-4316 6666"]
     assert normalize_text_ascii(cells) == [normalize_text(c) for c in cells]
     assert normalize_person_name_ascii(cells) == [normalize_person_name(c) for c in cells]
     assert normalize_email_ascii(cells) == [normalize_email(c) for c in cells]
