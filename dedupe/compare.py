@@ -7,9 +7,11 @@ million pairs cost well under a second per field.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from nicknames import NickNamer
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, Indel, JaroWinkler, Levenshtein
 from rapidfuzz.process import cpdist
@@ -174,11 +176,15 @@ def _grade_names(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
         )
         lv = np.zeros(len(latin), dtype=np.int8)
         lv[(best >= 0.85) | initial] = 1
-        # one name's words all inside the other's: a middle or a first name left out
-        todo = np.flatnonzero(lv == 0)
-        if len(todo):
-            lv[todo[_one_inside_other(fd, ll[todo], lr[todo])]] = 1
         lv[best >= 0.93] = 2
+        todo = np.flatnonzero(lv < 2)
+        if len(todo):
+            shared, p, q = _shared_tokens(fd, ll[todo], lr[todo])
+            # one name's words all inside the other's: a middle or a first name left out
+            inside = (shared > 0) & (shared == np.minimum(p, q))
+            lv[todo[inside & (lv[todo] == 0)]] = 1
+            # a nickname of the other's given name: Jack / John Gordon, Cindy / Cynthia
+            lv[todo[_nickname_of_other(fd, ll[todo], lr[todo], shared, p, q)]] = 2
         out[latin] = lv
     out[same_sound] = 3
     for k in np.flatnonzero(cjk_l != cjk_r).tolist():
@@ -191,10 +197,54 @@ def _grade_names(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
     return out
 
 
-def _one_inside_other(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
-    """Whether one name's distinct tokens are all among the other's (what a
-    token_set_ratio of 100 says), from token codes: every token pair of the two names
-    is compared with arrays, and the shared ones counted."""
+@lru_cache(maxsize=1)
+def _nicknames() -> dict[str, frozenset[str]]:
+    """Each English given name with the names it is a nickname of or has as nicknames
+    (the `nicknames` package: Jack -> John, Jackson, Jacqueline; John -> Jack, Jon...)."""
+    namer = NickNamer()
+    related: dict[str, set[str]] = {}
+    for name, nicks in namer.nickname_lookup.items():
+        for nick in nicks:
+            related.setdefault(name, set()).add(nick)
+            related.setdefault(nick, set()).add(name)
+    return {k: frozenset(v) for k, v in related.items()}
+
+
+def _nickname_of_other(
+    fd: FieldData,
+    li: np.ndarray,
+    ri: np.ndarray,
+    shared: np.ndarray,
+    p: np.ndarray,
+    q: np.ndarray,
+) -> np.ndarray:
+    """Latin names alike but for one token of the shorter name, which is a nickname of
+    a token of the other or has it as one (initials aside: "Sam Ford" / "Samuel J.
+    Ford"). `_shared_tokens` of the pairs counts the tokens; only names one token apart
+    are read."""
+    out = np.zeros(len(li), dtype=bool)
+    related = _nicknames()
+    # a given name alone (a column of its own), or names sharing a token (the surname)
+    one_apart = (np.minimum(p, q) - shared == 1) & ((shared > 0) | ((p == 1) & (q == 1)))
+    for k in np.flatnonzero(one_apart).tolist():
+        x = set(fd.texts[fd.value_codes[li[k]]].split())
+        y = set(fd.texts[fd.value_codes[ri[k]]].split())
+        rest_x = {t for t in x - y if len(t) > 1}
+        rest_y = {t for t in y - x if len(t) > 1}
+        if len(rest_x) > len(rest_y):
+            rest_x, rest_y = rest_y, rest_x
+        if len(rest_x) == 1:
+            out[k] = not rest_y.isdisjoint(related.get(next(iter(rest_x)), ()))
+    return out
+
+
+def _shared_tokens(
+    fd: FieldData, li: np.ndarray, ri: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per pair: the distinct tokens the two names share, and each name's count of
+    distinct tokens, from token codes: every token pair of the two names is compared
+    with arrays, and the shared ones counted. One name is inside the other (what a
+    token_set_ratio of 100 says) where all the shorter one's tokens are shared."""
     lens, flat = fd.by_value["token_set"]
     starts = np.cumsum(lens) - lens
     cl, cr = fd.value_codes[li], fd.value_codes[ri]
@@ -205,8 +255,7 @@ def _one_inside_other(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarr
     q_rep = np.repeat(q, per)
     tl = flat[np.repeat(starts[cl], per) + within // q_rep]
     tr = flat[np.repeat(starts[cr], per) + within % q_rep]
-    shared = np.bincount(owner[tl == tr], minlength=len(li))
-    return (shared > 0) & (shared == np.minimum(p, q))
+    return np.bincount(owner[tl == tr], minlength=len(li)), p, q
 
 
 # types whose grading is cheap array lookups: no gain from grading value pairs once
