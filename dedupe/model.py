@@ -160,16 +160,59 @@ def field_groups(prep: Prepared, shared: tuple[str, ...] = ()) -> FieldGroups:
     """The groups of `prep`'s fields (see FieldGroups)."""
     household: list[int] = []
     emails: list[int] = []
-    vouchers: list[tuple[int, int]] = []
     for k, (name, fd) in enumerate(prep.fields.items()):
         if name in shared or fd.type in _HOUSEHOLD_TYPES:
             household.append(k)
         elif fd.type is FieldType.EMAIL:
             emails.append(k)
-        elif fd.type in (FieldType.DATE, FieldType.IDENTIFIER):
-            vouchers.append((k, len(LEVELS[fd.type]) - 1))
     others = (np.asarray(emails),) if len(emails) > 1 else ()
+    vouchers = _personal_fields(prep, shared, (FieldType.DATE, FieldType.IDENTIFIER))
     return FieldGroups(np.asarray(household, dtype=np.int64), others, tuple(vouchers))
+
+
+def _personal_fields(
+    prep: Prepared, shared: tuple[str, ...], types: tuple[FieldType, ...]
+) -> list[tuple[int, int]]:
+    """(column, exact level) of the fields of these types that belong to one person:
+    not found shared by different people, not pooled from other columns."""
+    return [
+        (k, len(LEVELS[fd.type]) - 1)
+        for k, (name, fd) in enumerate(prep.fields.items())
+        if fd.type in types and name not in shared and not name.startswith("~")
+    ]
+
+
+_ANCHOR_MIN_PAIRS = 100
+
+
+def different_name_caps(
+    prep: Prepared, patterns: np.ndarray, counts: np.ndarray, shared: tuple[str, ...]
+) -> dict[str, float]:
+    """Per person-name field, the cap on m("different") in EM: `_M_DIFFERENT_CAP`, or
+    lower where the data shows it. Candidate pairs that a personal field ties to one
+    person (a date, an identifier or an e-mail agreeing exactly) are nearly all one
+    person, so their share of plainly different names is about what true duplicates
+    show; a match class with more has taken in households (a spouse at the same
+    address), and the cap keeps it to the person. Only from 100 such pairs; never
+    above the fixed cap (an anchor pair's error may be in the name because its other
+    fields agree)."""
+    anchor = np.zeros(len(patterns), dtype=bool)
+    for k, top in _personal_fields(
+        prep, shared, (FieldType.DATE, FieldType.IDENTIFIER, FieldType.EMAIL)
+    ):
+        anchor |= patterns[:, k] == top
+    caps: dict[str, float] = {}
+    default = _DEFAULT_M[FieldType.PERSON_NAME]
+    for k, (name, fd) in enumerate(prep.fields.items()):
+        if fd.type is not FieldType.PERSON_NAME:
+            continue
+        at = anchor & (patterns[:, k] >= 0)
+        if counts[at].sum() < _ANCHOR_MIN_PAIRS:
+            continue
+        seen = np.bincount(patterns[at, k], weights=counts[at], minlength=len(default))
+        share = (seen[0] + _PRIOR_STRENGTH * default[0]) / (seen.sum() + _PRIOR_STRENGTH)
+        caps[name] = min(_M_DIFFERENT_CAP[FieldType.PERSON_NAME], float(share))
+    return caps
 
 
 _HOUSEHOLD_TYPES = (
@@ -481,6 +524,7 @@ def fit_model(
     pat, plab, cnt = _patterns(levels, lab)
     model.shared = shared_fields(prep, levels)
     groups = field_groups(prep, model.shared)
+    caps = different_name_caps(prep, pat, cnt, model.shared)
     # what the iterations read of each field's column, worked out once: its levels
     # (-1, missing, picks a trailing 0 weight) and the patterns where it is present
     cols = [np.ascontiguousarray(pat[:, k]) for k in range(len(names))]
@@ -505,7 +549,7 @@ def fit_model(
             # large ones are driven by the data
             pseudo = _PRIOR_STRENGTH * _DEFAULT_M[types[name]]
             new_m = (sums + pseudo) / (sums.sum() + pseudo.sum())
-            cap = _M_DIFFERENT_CAP.get(types[name])
+            cap = caps.get(name, _M_DIFFERENT_CAP.get(types[name]))
             if cap is not None and new_m[0] > cap:
                 new_m[1:] *= (1.0 - cap) / new_m[1:].sum()
                 new_m[0] = cap

@@ -1,0 +1,53 @@
+"""The model's data-driven guards: how EM's match class is kept to the person."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dedupe import MatchSpec
+from dedupe.model import different_name_caps
+from dedupe.prepare import prepare
+
+
+def _prep():  # type: ignore[no-untyped-def]
+    spec = MatchSpec.from_dict(
+        {
+            "id": "id",
+            "fields": {"name": "person_name", "email": "email", "mobile": "phone"},
+        }
+    )
+    return prepare([{"id": "1", "name": "王伟", "email": "a@b.cn", "mobile": ""}], spec)
+
+
+def _patterns(prep, anchors: int, different: int, others: int):  # type: ignore[no-untyped-def]
+    """`anchors` pairs agreeing on the e-mail, `different` of them with plainly
+    different names, and `others` pairs tied by the phone alone, all with different
+    names (what a household looks like)."""
+    cols = list(prep.fields)
+    rows = np.full((anchors + others, len(cols)), -1, dtype=np.int8)
+    rows[:anchors, cols.index("email")] = 2  # exact
+    rows[:anchors, cols.index("name")] = 4
+    rows[:different, cols.index("name")] = 0
+    rows[anchors:, cols.index("mobile")] = 2
+    rows[anchors:, cols.index("name")] = 0
+    return rows, np.ones(len(rows))
+
+
+def test_anchor_pairs_lower_the_cap_on_different_names() -> None:
+    prep = _prep()
+    pat, cnt = _patterns(prep, anchors=200, different=10, others=500)
+    caps = different_name_caps(prep, pat, cnt, shared=())
+    # 10 of 200 pairs tied by an e-mail differ in name: the households the phone ties
+    # do not raise it
+    assert abs(caps["name"] - (10 + 30 * 0.02) / (200 + 30)) < 1e-9
+
+
+def test_the_cap_never_rises_and_needs_enough_anchors() -> None:
+    prep = _prep()
+    pat, cnt = _patterns(prep, anchors=200, different=120, others=0)
+    assert different_name_caps(prep, pat, cnt, shared=())["name"] == 0.1
+    pat, cnt = _patterns(prep, anchors=60, different=0, others=500)
+    assert different_name_caps(prep, pat, cnt, shared=()) == {}
+    # an e-mail found shared by different people (a family's) ties no one
+    pat, cnt = _patterns(prep, anchors=200, different=10, others=0)
+    assert different_name_caps(prep, pat, cnt, shared=("email",)) == {}
