@@ -37,6 +37,7 @@ def test_person_names() -> None:
             ("Georgia Rundle", "Rundle"),
             ("王女士", "王丽娟"),
             ("王女士", "李丽娟"),
+            ("Cindy Chen", "Cynthia Chen"),  # a nickname
         ],
     ) == [
         "exact",
@@ -52,6 +53,7 @@ def test_person_names() -> None:
         "similar",
         "similar",
         "different",
+        "close",
     ]
 
 
