@@ -413,16 +413,19 @@ class _Frequencies(Mapping[str, float]):
     scoring the data the model was fitted on reads them from an array instead
     (`Model._tf_fitted`), and a million-row run need not build the dict at all."""
 
-    def __init__(self, vocab: list[str], tally: np.ndarray, prior: float, denom: float) -> None:
+    def __init__(
+        self, vocab: list[str], tally: np.ndarray, prior: float, denom: float, left_out: int
+    ) -> None:
         self._vocab, self._tally = vocab, tally
         self._prior, self._denom = prior, denom
+        self._left_out = left_out
         self._table: dict[str, float] | None = None
 
     def array(self, default: float) -> np.ndarray:
         """The frequency of every value of `vocab` in order, `default` for one seen once.
-        A record's own value is not evidence that *another* record holds it by chance:
-        a phone seen twice is one other holder, not two."""
-        freq = (self._tally - 1 + self._prior) / self._denom
+        The holders counted are the others than the records being compared (see
+        `_tf_tables`): `left_out` of the tally."""
+        freq = (self._tally - self._left_out + self._prior) / self._denom
         return np.where(self._tally > 1, freq, default)
 
     @property
@@ -448,7 +451,15 @@ def _tf_tables(
     prep: Prepared, u: dict[str, np.ndarray]
 ) -> tuple[dict[str, _Frequencies], dict[str, float]]:
     """Frequency of each value, shrunk towards the field's average exact-match u with
-    100 pseudo records: in a table of seven rows, a value seen twice says nothing."""
+    100 pseudo records: in a table of seven rows, a value seen twice says nothing.
+
+    A value's frequency is that of its *other* holders. A record's own value is not
+    evidence that another record holds it by chance: a phone seen twice is one other
+    holder, not two. For a person's name neither is the other record of the pair: a
+    name seen only in the two records compared is known to no one else, and counting
+    it made every rare name look shared. Phones, addresses and companies keep the
+    pair's other record, because those are held by families and colleagues by design
+    (leaving it out too cost precision on such data: cn_b2b 0.988 -> 0.962)."""
     tables: dict[str, _Frequencies] = {}
     default: dict[str, float] = {}
     for name, fd in prep.fields.items():
@@ -456,8 +467,9 @@ def _tf_tables(
             continue  # identifiers are unique by design; a shared one is caught by u
         prior = _TF_PSEUDO_RECORDS * float(u[name][-1])
         denom = fd.total + _TF_PSEUDO_RECORDS
-        tables[name] = _Frequencies(fd.vocab, fd.tally, prior, denom)
-        default[name] = (1.0 + prior) / denom
+        left_out = 2 if fd.type is FieldType.PERSON_NAME else 1
+        tables[name] = _Frequencies(fd.vocab, fd.tally, prior, denom, left_out)
+        default[name] = (2 - left_out + prior) / denom
     return tables, default
 
 

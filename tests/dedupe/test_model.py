@@ -51,3 +51,26 @@ def test_the_cap_never_rises_and_needs_enough_anchors() -> None:
     # an e-mail found shared by different people (a family's) ties no one
     pat, cnt = _patterns(prep, anchors=200, different=10, others=0)
     assert different_name_caps(prep, pat, cnt, shared=("email",)) == {}
+
+
+def test_a_name_seen_only_in_the_pair_counts_no_other_holder() -> None:
+    from dedupe.model import _tf_tables
+
+    spec = MatchSpec.from_dict({"id": "id", "fields": {"name": "person_name", "mobile": "phone"}})
+    rows = [{"id": f"{i}", "name": "王伟", "mobile": f"1380013{i:04d}"} for i in range(50)]
+    rows += [
+        {"id": "a", "name": "欧阳修竹", "mobile": "13900000000"},
+        {"id": "b", "name": "欧阳修竹", "mobile": "13900000000"},
+    ]
+    prep = prepare(rows, spec)
+    u = {name: np.array([0.99, 0.01]) for name in prep.fields}
+    tables, default = _tf_tables(prep, u)
+    name_fd, phone_fd = prep.fields["name"], prep.fields["mobile"]
+    names = dict(zip(name_fd.vocab, tables["name"].array(default["name"]), strict=True))
+    phones = dict(zip(phone_fd.vocab, tables["mobile"].array(default["mobile"]), strict=True))
+    pseudo = 100 * 0.01
+    # the rare name: no holder besides the two records compared; 王伟: 48 others
+    assert names["欧阳修竹"] == pseudo / (52 + 100)
+    assert names["王伟"] == (48 + pseudo) / (52 + 100)
+    # a phone seen twice keeps one other holder (families share one)
+    assert phones["+8613900000000"] == (1 + pseudo) / (52 + 100)
