@@ -406,6 +406,8 @@ def _estimate_u(
 
 
 _TF_PSEUDO_RECORDS = 100.0
+# the types whose values belong to one person (see _tf_tables)
+_ONE_PERSONS = (FieldType.PERSON_NAME, FieldType.EMAIL, FieldType.DATE)
 
 
 class _Frequencies(Mapping[str, float]):
@@ -455,11 +457,12 @@ def _tf_tables(
 
     A value's frequency is that of its *other* holders. A record's own value is not
     evidence that another record holds it by chance: a phone seen twice is one other
-    holder, not two. For a person's name neither is the other record of the pair: a
-    name seen only in the two records compared is known to no one else, and counting
-    it made every rare name look shared. Phones, addresses and companies keep the
-    pair's other record, because those are held by families and colleagues by design
-    (leaving it out too cost precision on such data: cn_b2b 0.988 -> 0.962)."""
+    holder, not two. For what belongs to one person (a name, an e-mail, a birth date)
+    neither is the other record of the pair: a name seen only in the two records
+    compared is known to no one else, and counting it made every rare name look
+    shared. Phones, addresses and companies keep the pair's other record, because
+    those are held by families and colleagues by design (leaving it out too cost
+    precision on such data: cn_b2b 0.988 -> 0.962)."""
     tables: dict[str, _Frequencies] = {}
     default: dict[str, float] = {}
     for name, fd in prep.fields.items():
@@ -467,7 +470,7 @@ def _tf_tables(
             continue  # identifiers are unique by design; a shared one is caught by u
         prior = _TF_PSEUDO_RECORDS * float(u[name][-1])
         denom = fd.total + _TF_PSEUDO_RECORDS
-        left_out = 2 if fd.type is FieldType.PERSON_NAME else 1
+        left_out = 2 if fd.type in _ONE_PERSONS else 1
         tables[name] = _Frequencies(fd.vocab, fd.tally, prior, denom, left_out)
         default[name] = (2 - left_out + prior) / denom
     return tables, default

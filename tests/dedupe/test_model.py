@@ -54,13 +54,16 @@ def test_the_cap_never_rises_and_needs_enough_anchors() -> None:
 
 
 def test_a_name_seen_only_in_the_pair_counts_no_other_holder() -> None:
+    """Term frequencies count a value's holders other than the records compared."""
     from dedupe.model import _tf_tables
 
-    spec = MatchSpec.from_dict({"id": "id", "fields": {"name": "person_name", "mobile": "phone"}})
+    spec = MatchSpec.from_dict(
+        {"id": "id", "fields": {"name": "person_name", "mobile": "phone", "email": "email"}}
+    )
     rows = [{"id": f"{i}", "name": "王伟", "mobile": f"1380013{i:04d}"} for i in range(50)]
     rows += [
-        {"id": "a", "name": "欧阳修竹", "mobile": "13900000000"},
-        {"id": "b", "name": "欧阳修竹", "mobile": "13900000000"},
+        {"id": "a", "name": "欧阳修竹", "mobile": "13900000000", "email": "oy@x.cn"},
+        {"id": "b", "name": "欧阳修竹", "mobile": "13900000000", "email": "oy@x.cn"},
     ]
     prep = prepare(rows, spec)
     u = {name: np.array([0.99, 0.01]) for name in prep.fields}
@@ -74,3 +77,7 @@ def test_a_name_seen_only_in_the_pair_counts_no_other_holder() -> None:
     assert names["王伟"] == (48 + pseudo) / (52 + 100)
     # a phone seen twice keeps one other holder (families share one)
     assert phones["+8613900000000"] == (1 + pseudo) / (52 + 100)
+    # an e-mail, like a name, belongs to one person
+    mail_fd = prep.fields["email"]
+    mails = dict(zip(mail_fd.vocab, tables["email"].array(default["email"]), strict=True))
+    assert mails["oy@x.cn"] == pseudo / (2 + 100)
