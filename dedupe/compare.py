@@ -7,11 +7,9 @@ million pairs cost well under a second per field.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from nicknames import NickNamer
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, Indel, JaroWinkler, Levenshtein
 from rapidfuzz.process import cpdist
@@ -197,19 +195,6 @@ def _grade_names(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
     return out
 
 
-@lru_cache(maxsize=1)
-def _nicknames() -> dict[str, frozenset[str]]:
-    """Each English given name with the names it is a nickname of or has as nicknames
-    (the `nicknames` package: Jack -> John, Jackson, Jacqueline; John -> Jack, Jon...)."""
-    namer = NickNamer()
-    related: dict[str, set[str]] = {}
-    for name, nicks in namer.nickname_lookup.items():
-        for nick in nicks:
-            related.setdefault(name, set()).add(nick)
-            related.setdefault(nick, set()).add(name)
-    return {k: frozenset(v) for k, v in related.items()}
-
-
 def _nickname_of_other(
     fd: FieldData,
     li: np.ndarray,
@@ -219,23 +204,46 @@ def _nickname_of_other(
     q: np.ndarray,
 ) -> np.ndarray:
     """Latin names alike but for one token of the shorter name, which is a nickname of
-    a token of the other or has it as one (initials aside: "Sam Ford" / "Samuel J.
-    Ford"). `_shared_tokens` of the pairs counts the tokens; only names one token apart
-    are read."""
+    a token the other name does not share, or has it as one (initials aside: "Sam
+    Ford" / "Samuel J. Ford"): given names alone, or names sharing a token (the
+    surname). From token codes (`_shared_tokens` of the pairs counted them) and the
+    field's nickname pairs (`prepare`), with arrays."""
     out = np.zeros(len(li), dtype=bool)
-    related = _nicknames()
-    # a given name alone (a column of its own), or names sharing a token (the surname)
     one_apart = (np.minimum(p, q) - shared == 1) & ((shared > 0) | ((p == 1) & (q == 1)))
-    for k in np.flatnonzero(one_apart).tolist():
-        x = set(fd.texts[fd.value_codes[li[k]]].split())
-        y = set(fd.texts[fd.value_codes[ri[k]]].split())
-        rest_x = {t for t in x - y if len(t) > 1}
-        rest_y = {t for t in y - x if len(t) > 1}
-        if len(rest_x) > len(rest_y):
-            rest_x, rest_y = rest_y, rest_x
-        if len(rest_x) == 1:
-            out[k] = not rest_y.isdisjoint(related.get(next(iter(rest_x)), ()))
+    at = np.flatnonzero(one_apart)
+    related, width = fd.by_value["nicknames"]
+    if not len(at) or not len(related):
+        return out
+    owner, a_pos, b_pos, tl, tr = _token_pairs(fd, li[at], ri[at])
+    same = tl == tr
+    a_key = owner * int(p.max()) + a_pos
+    b_key = owner * int(q.max()) + b_pos
+    a_shared = np.bincount(a_key[same], minlength=int(a_key.max()) + 1) > 0
+    b_shared = np.bincount(b_key[same], minlength=int(b_key.max()) + 1) > 0
+    code = tl * width + tr
+    pos = np.minimum(np.searchsorted(related, code), len(related) - 1)
+    hit = (related[pos] == code) & ~a_shared[a_key] & ~b_shared[b_key]
+    out[at[np.unique(owner[hit])]] = True
     return out
+
+
+def _token_pairs(
+    fd: FieldData, li: np.ndarray, ri: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair of distinct tokens of the two names of each pair, flat: the pair's
+    index, the tokens' positions in their names, and their codes."""
+    lens, flat = fd.by_value["token_set"]
+    starts = np.cumsum(lens) - lens
+    cl, cr = fd.value_codes[li], fd.value_codes[ri]
+    p, q = lens[cl], lens[cr]
+    per = p * q
+    owner = np.repeat(np.arange(len(li)), per)
+    within = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+    q_rep = np.repeat(q, per)
+    a_pos, b_pos = within // q_rep, within % q_rep
+    tl = flat[np.repeat(starts[cl], per) + a_pos]
+    tr = flat[np.repeat(starts[cr], per) + b_pos]
+    return owner, a_pos, b_pos, tl, tr
 
 
 def _shared_tokens(
@@ -245,17 +253,10 @@ def _shared_tokens(
     distinct tokens, from token codes: every token pair of the two names is compared
     with arrays, and the shared ones counted. One name is inside the other (what a
     token_set_ratio of 100 says) where all the shorter one's tokens are shared."""
-    lens, flat = fd.by_value["token_set"]
-    starts = np.cumsum(lens) - lens
-    cl, cr = fd.value_codes[li], fd.value_codes[ri]
-    p, q = lens[cl], lens[cr]
-    per = p * q
-    owner = np.repeat(np.arange(len(li)), per)
-    within = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
-    q_rep = np.repeat(q, per)
-    tl = flat[np.repeat(starts[cl], per) + within // q_rep]
-    tr = flat[np.repeat(starts[cr], per) + within % q_rep]
-    return np.bincount(owner[tl == tr], minlength=len(li)), p, q
+    lens = fd.by_value["token_set"][0]
+    owner, _, _, tl, tr = _token_pairs(fd, li, ri)
+    shared = np.bincount(owner[tl == tr], minlength=len(li))
+    return shared, lens[fd.value_codes[li]], lens[fd.value_codes[ri]]
 
 
 # types whose grading is cheap array lookups: no gain from grading value pairs once

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import jellyfish
 from cleanco.clean import prepare_default_terms, remove_accents, strip_punct, strip_tail
+from nicknames import NickNamer
 
 from dedupe.chars import has_cjk, to_simplified
 from dedupe.cn_address import CnAddress, region_prefix_len, split_cn_address
@@ -166,6 +167,18 @@ def name_phonetic(normalized_name: str) -> str:
     if has_cjk(normalized_name):
         return "".join(char_pinyin(c) for c in normalized_name)
     return " ".join(sorted(metaphone_token(t) for t in normalized_name.split()))
+
+
+@lru_cache(maxsize=1)
+def related_given_names() -> dict[str, frozenset[str]]:
+    """Each English given name with the names it is a nickname of or has as nicknames
+    (the `nicknames` package: Jack -> John, Jackson, Jacqueline; John -> Jack, Jon...)."""
+    related: dict[str, set[str]] = {}
+    for name, nicks in NickNamer().nickname_lookup.items():
+        for nick in nicks:
+            related.setdefault(name, set()).add(nick)
+            related.setdefault(nick, set()).add(name)
+    return {k: frozenset(v) for k, v in related.items()}
 
 
 @lru_cache(maxsize=_CACHE)

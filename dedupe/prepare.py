@@ -36,6 +36,7 @@ from dedupe.normalize import (
     normalize_postcode,
     normalize_text,
     normalize_text_ascii,
+    related_given_names,
     split_cn_address,
 )
 from dedupe.phones import MASK, masked_key
@@ -629,8 +630,10 @@ def derive(
 
 # derived data of person names kept per distinct value: "tokens" (blocking keys) and
 # "token_set" (distinct tokens) as (count per value, codes flat), "sorted_text" (the
-# tokens sorted) as (string per value, "" for a missing one)
-KEPT_BY_VALUE = ("tokens", "token_set", "sorted_text")
+# tokens sorted) as (string per value, "" for a missing one); and, not per value, the
+# pairs of the field's tokens that are nicknames of each other, as sorted codes
+# a * vocabulary + b with the vocabulary's size ("nicknames")
+KEPT_BY_VALUE = ("tokens", "token_set", "sorted_text", "nicknames")
 # the types whose first characters are a blocking key (with a name)
 PREFIXED = (FieldType.DATE, FieldType.PHONE, FieldType.ADDRESS, FieldType.COMPANY_NAME)
 
@@ -641,6 +644,22 @@ def _grouped(owner: np.ndarray, key: np.ndarray, n: int) -> tuple[np.ndarray, np
     width = int(key.max(initial=0)) + 1
     pair = unique(owner * width + key)
     return np.bincount(pair // width, minlength=n).astype(np.int64), pair % width
+
+
+def _nickname_pairs(vocab: list[str]) -> np.ndarray:
+    """Codes a * len(vocab) + b of the token pairs (a, b) of `vocab` that are nicknames
+    of each other (both ways), sorted."""
+    related = related_given_names()
+    index = {t: i for i, t in enumerate(vocab)}
+    width = len(vocab)
+    codes = [
+        i * width + index[r]
+        for t, i in index.items()
+        if t in related
+        for r in related[t]
+        if r in index
+    ]
+    return np.unique(np.asarray(codes, dtype=np.int64))
 
 
 def _name_keys(uniq: list[str]) -> PerValue:
@@ -697,6 +716,7 @@ def _name_keys(uniq: list[str]) -> PerValue:
     sorted_text[latin] = [" ".join(sorted(ts)) for ts in toks]
     out["sorted_text"] = (sorted_text, "")
     out["token_set"] = _grouped(owner, tok, n)
+    out["nicknames"] = (_nickname_pairs(vocab), len(vocab))
 
     surname = [""] * n
     for i in at_cjk:
