@@ -7,7 +7,7 @@ million pairs cost well under a second per field.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -177,12 +177,12 @@ def _grade_names(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
         lv[best >= 0.93] = 2
         todo = np.flatnonzero(lv < 2)
         if len(todo):
-            shared, p, q = _shared_tokens(fd, ll[todo], lr[todo])
+            tokens = _token_pairs(fd, ll[todo], lr[todo])
             # one name's words all inside the other's: a middle or a first name left out
-            inside = (shared > 0) & (shared == np.minimum(p, q))
+            inside = (tokens.shared > 0) & (tokens.shared == np.minimum(tokens.p, tokens.q))
             lv[todo[inside & (lv[todo] == 0)]] = 1
             # a nickname of the other's given name: Jack / John Gordon, Cindy / Cynthia
-            lv[todo[_nickname_of_other(fd, ll[todo], lr[todo], shared, p, q)]] = 2
+            lv[todo[_nickname_of_other(fd, tokens)]] = 2
         out[latin] = lv
     out[same_sound] = 3
     for k in np.flatnonzero(cjk_l != cjk_r).tolist():
@@ -195,43 +195,24 @@ def _grade_names(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
     return out
 
 
-def _nickname_of_other(
-    fd: FieldData,
-    li: np.ndarray,
-    ri: np.ndarray,
-    shared: np.ndarray,
-    p: np.ndarray,
-    q: np.ndarray,
-) -> np.ndarray:
-    """Latin names alike but for one token of the shorter name, which is a nickname of
-    a token the other name does not share, or has it as one (initials aside: "Sam
-    Ford" / "Samuel J. Ford"): given names alone, or names sharing a token (the
-    surname). From token codes (`_shared_tokens` of the pairs counted them) and the
-    field's nickname pairs (`prepare`), with arrays."""
-    out = np.zeros(len(li), dtype=bool)
-    one_apart = (np.minimum(p, q) - shared == 1) & ((shared > 0) | ((p == 1) & (q == 1)))
-    at = np.flatnonzero(one_apart)
-    related, width = fd.by_value["nicknames"]
-    if not len(at) or not len(related):
-        return out
-    owner, a_pos, b_pos, tl, tr = _token_pairs(fd, li[at], ri[at])
-    same = tl == tr
-    a_key = owner * int(p.max()) + a_pos
-    b_key = owner * int(q.max()) + b_pos
-    a_shared = np.bincount(a_key[same], minlength=int(a_key.max()) + 1) > 0
-    b_shared = np.bincount(b_key[same], minlength=int(b_key.max()) + 1) > 0
-    code = tl * width + tr
-    pos = np.minimum(np.searchsorted(related, code), len(related) - 1)
-    hit = (related[pos] == code) & ~a_shared[a_key] & ~b_shared[b_key]
-    out[at[np.unique(owner[hit])]] = True
-    return out
+class _TokenPairs(NamedTuple):
+    """Every pair of distinct tokens of the two names of each pair, flat (the pair's
+    index, the tokens' positions in their names, their codes), and per pair the
+    tokens the names share and each name's count of distinct tokens."""
+
+    owner: np.ndarray
+    a_pos: np.ndarray
+    b_pos: np.ndarray
+    tl: np.ndarray
+    tr: np.ndarray
+    shared: np.ndarray
+    p: np.ndarray
+    q: np.ndarray
 
 
-def _token_pairs(
-    fd: FieldData, li: np.ndarray, ri: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Every pair of distinct tokens of the two names of each pair, flat: the pair's
-    index, the tokens' positions in their names, and their codes."""
+def _token_pairs(fd: FieldData, li: np.ndarray, ri: np.ndarray) -> _TokenPairs:
+    """From token codes, with arrays: a name is inside the other (what a
+    token_set_ratio of 100 says) where all the shorter one's tokens are shared."""
     lens, flat = fd.by_value["token_set"]
     starts = np.cumsum(lens) - lens
     cl, cr = fd.value_codes[li], fd.value_codes[ri]
@@ -243,20 +224,33 @@ def _token_pairs(
     a_pos, b_pos = within // q_rep, within % q_rep
     tl = flat[np.repeat(starts[cl], per) + a_pos]
     tr = flat[np.repeat(starts[cr], per) + b_pos]
-    return owner, a_pos, b_pos, tl, tr
-
-
-def _shared_tokens(
-    fd: FieldData, li: np.ndarray, ri: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per pair: the distinct tokens the two names share, and each name's count of
-    distinct tokens, from token codes: every token pair of the two names is compared
-    with arrays, and the shared ones counted. One name is inside the other (what a
-    token_set_ratio of 100 says) where all the shorter one's tokens are shared."""
-    lens = fd.by_value["token_set"][0]
-    owner, _, _, tl, tr = _token_pairs(fd, li, ri)
     shared = np.bincount(owner[tl == tr], minlength=len(li))
-    return shared, lens[fd.value_codes[li]], lens[fd.value_codes[ri]]
+    return _TokenPairs(owner, a_pos, b_pos, tl, tr, shared, p, q)
+
+
+def _nickname_of_other(fd: FieldData, tokens: _TokenPairs) -> np.ndarray:
+    """Latin names alike but for one token of the shorter name, which is a nickname of
+    a token the other name does not share, or has it as one (initials aside: "Sam
+    Ford" / "Samuel J. Ford"): given names alone, or names sharing a token (the
+    surname). From the pairs' tokens and the field's nickname pairs (`prepare`)."""
+    owner, shared, p, q = tokens.owner, tokens.shared, tokens.p, tokens.q
+    out = np.zeros(len(shared), dtype=bool)
+    one_apart = (np.minimum(p, q) - shared == 1) & ((shared > 0) | ((p == 1) & (q == 1)))
+    related, width = fd.by_value["nicknames"]
+    if not one_apart.any() or not len(related):
+        return out
+    keep = np.flatnonzero(one_apart[owner])
+    own, tl, tr = owner[keep], tokens.tl[keep], tokens.tr[keep]
+    same = tl == tr
+    a_key = own * int(p.max()) + tokens.a_pos[keep]
+    b_key = own * int(q.max()) + tokens.b_pos[keep]
+    a_shared = np.bincount(a_key[same], minlength=int(a_key.max()) + 1) > 0
+    b_shared = np.bincount(b_key[same], minlength=int(b_key.max()) + 1) > 0
+    code = tl * width + tr
+    pos = np.minimum(np.searchsorted(related, code), len(related) - 1)
+    hit = (related[pos] == code) & ~a_shared[a_key] & ~b_shared[b_key]
+    out[np.unique(own[hit])] = True
+    return out
 
 
 # types whose grading is cheap array lookups: no gain from grading value pairs once
