@@ -54,7 +54,8 @@ def test_the_cap_never_rises_and_needs_enough_anchors() -> None:
 
 
 def test_a_name_seen_only_in_the_pair_counts_no_other_holder() -> None:
-    """Term frequencies count a value's holders other than the records compared."""
+    """Term frequencies count a value's holders other than the records compared, and
+    other than the one person whose name all its holders bear."""
     from dedupe.model import _tf_tables
 
     spec = MatchSpec.from_dict(
@@ -64,6 +65,8 @@ def test_a_name_seen_only_in_the_pair_counts_no_other_holder() -> None:
     rows += [
         {"id": "a", "name": "欧阳修竹", "mobile": "13900000000", "email": "oy@x.cn"},
         {"id": "b", "name": "欧阳修竹", "mobile": "13900000000", "email": "oy@x.cn"},
+        {"id": "c", "name": "李雷", "mobile": "13700000000"},  # a family's one phone
+        {"id": "d", "name": "韩梅梅", "mobile": "13700000000"},
     ]
     prep = prepare(rows, spec)
     u = {name: np.array([0.99, 0.01]) for name in prep.fields}
@@ -71,12 +74,14 @@ def test_a_name_seen_only_in_the_pair_counts_no_other_holder() -> None:
     name_fd, phone_fd = prep.fields["name"], prep.fields["mobile"]
     names = dict(zip(name_fd.vocab, tables["name"].array(default["name"]), strict=True))
     phones = dict(zip(phone_fd.vocab, tables["mobile"].array(default["mobile"]), strict=True))
-    pseudo = 100 * 0.01
+    pseudo, records = 100 * 0.01, 54 + 100
     # the rare name: no holder besides the two records compared; 王伟: 48 others
-    assert names["欧阳修竹"] == pseudo / (52 + 100)
-    assert names["王伟"] == (48 + pseudo) / (52 + 100)
-    # a phone seen twice keeps one other holder (families share one)
-    assert phones["+8613900000000"] == (1 + pseudo) / (52 + 100)
+    assert names["欧阳修竹"] == pseudo / records
+    assert names["王伟"] == (48 + pseudo) / records
+    # a phone seen twice under two names keeps one other holder (families share one);
+    # under one name, it is one person's: no other holder
+    assert phones["+8613700000000"] == (1 + pseudo) / records
+    assert phones["+8613900000000"] == pseudo / records
     # an e-mail, like a name, belongs to one person
     mail_fd = prep.fields["email"]
     mails = dict(zip(mail_fd.vocab, tables["email"].array(default["email"]), strict=True))
