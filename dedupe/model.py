@@ -436,9 +436,11 @@ class _Frequencies(Mapping[str, float]):
         `left_out` of the tally, and where `people` says how many people hold the value,
         the records of theirs but one person's."""
         other = self._tally - self._left_out
-        if self._people is not None:
+        if self._people is not None:  # a value no named record holds keeps its tally
             people = np.maximum(self._people, 1)
-            other = np.minimum(other, self._tally * (people - 1) / people)
+            other = np.where(
+                self._people > 0, np.minimum(other, self._tally * (people - 1) / people), other
+            )
         freq = (np.maximum(other, 0) + self._prior) / self._denom
         return np.where(self._tally > 1, freq, default)
 

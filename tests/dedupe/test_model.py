@@ -67,6 +67,8 @@ def test_a_name_seen_only_in_the_pair_counts_no_other_holder() -> None:
         {"id": "b", "name": "欧阳修竹", "mobile": "13900000000", "email": "oy@x.cn"},
         {"id": "c", "name": "李雷", "mobile": "13700000000"},  # a family's one phone
         {"id": "d", "name": "韩梅梅", "mobile": "13700000000"},
+        {"id": "e", "mobile": "13600000000"},  # no name: says nothing of who holds it
+        {"id": "f", "mobile": "13600000000"},
     ]
     prep = prepare(rows, spec)
     u = {name: np.array([0.99, 0.01]) for name in prep.fields}
@@ -74,14 +76,15 @@ def test_a_name_seen_only_in_the_pair_counts_no_other_holder() -> None:
     name_fd, phone_fd = prep.fields["name"], prep.fields["mobile"]
     names = dict(zip(name_fd.vocab, tables["name"].array(default["name"]), strict=True))
     phones = dict(zip(phone_fd.vocab, tables["mobile"].array(default["mobile"]), strict=True))
-    pseudo, records = 100 * 0.01, 54 + 100
+    pseudo, named, phoned = 100 * 0.01, 54 + 100, 56 + 100
     # the rare name: no holder besides the two records compared; 王伟: 48 others
-    assert names["欧阳修竹"] == pseudo / records
-    assert names["王伟"] == (48 + pseudo) / records
+    assert names["欧阳修竹"] == pseudo / named
+    assert names["王伟"] == (48 + pseudo) / named
     # a phone seen twice under two names keeps one other holder (families share one);
-    # under one name, it is one person's: no other holder
-    assert phones["+8613700000000"] == (1 + pseudo) / records
-    assert phones["+8613900000000"] == pseudo / records
+    # under one name, it is one person's: no other holder; without names, its tally
+    assert phones["+8613700000000"] == (1 + pseudo) / phoned
+    assert phones["+8613900000000"] == pseudo / phoned
+    assert phones["+8613600000000"] == (1 + pseudo) / phoned
     # an e-mail, like a name, belongs to one person
     mail_fd = prep.fields["email"]
     mails = dict(zip(mail_fd.vocab, tables["email"].array(default["email"]), strict=True))
