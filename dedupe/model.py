@@ -481,8 +481,9 @@ def _tf_tables(
     And the other holders are other *people*. A loyal customer's thirty records share one
     mobile; counted as thirty holders, that mobile looked like a shop's and its pairs
     lost 4 bits. So a value held under k different names (by sound: 王伟 and 王玮 are one)
-    has a tally's (k - 1) / k of other holders, none when all its holders bear one name.
-    Records without a name say nothing of who holds the value."""
+    has a tally's (k - 1) / k of other holders, none when all its named holders bear one
+    name. Records without a name say nothing of who holds the value: one that no named
+    record holds keeps its tally."""
     tables: dict[str, _Frequencies] = {}
     default: dict[str, float] = {}
     names = _name_sounds(prep)
@@ -517,10 +518,13 @@ def _name_sounds(prep: Prepared) -> np.ndarray | None:
 
 
 def _distinct_per_value(fd: FieldData, names: np.ndarray) -> np.ndarray:
-    """For each value of `fd.vocab`, how many distinct names its named holders bear."""
-    rec = np.flatnonzero((fd.value_codes >= 0) & (names >= 0))
+    """For each value of `fd.vocab`, how many distinct names its named holders bear
+    (counted only for values seen twice or more: a frequency reads no other)."""
+    codes = fd.value_codes
+    repeated = np.append(fd.tally > 1, False)[codes]  # code -1 (missing) reads False
+    rec = np.flatnonzero(repeated & (names >= 0))
     width = int(names.max(initial=0)) + 1
-    pairs = unique(fd.value_codes[rec].astype(np.int64) * width + names[rec])
+    pairs = unique(codes[rec].astype(np.int64) * width + names[rec])
     return np.bincount(pairs // width, minlength=len(fd.vocab))
 
 
