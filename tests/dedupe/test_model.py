@@ -89,3 +89,28 @@ def test_a_name_seen_only_in_the_pair_counts_no_other_holder() -> None:
     mail_fd = prep.fields["email"]
     mails = dict(zip(mail_fd.vocab, tables["email"].array(default["email"]), strict=True))
     assert mails["oy@x.cn"] == pseudo / (2 + 100)
+
+
+def test_a_contact_point_counts_other_names_records_and_a_place_other_names() -> None:
+    """A phone written down twenty times by one customer and twice by her child has
+    two other holders, not ten; an address where a couple live counts the other
+    spouse as one of two people, however few records each has."""
+    from dedupe.model import _tf_tables
+
+    spec = MatchSpec.from_dict(
+        {"id": "id", "fields": {"name": "person_name", "mobile": "phone", "address": "address"}}
+    )
+    rows = [{"id": f"m{i}", "name": "陈媛", "mobile": "13800138000"} for i in range(18)]
+    rows += [{"id": f"c{i}", "name": "张小宝", "mobile": "13800138000"} for i in range(2)]
+    home = "北京市朝阳区建国路88号"
+    rows += [{"id": f"h{i}", "name": "李雷", "address": home} for i in range(3)]
+    rows += [{"id": "w", "name": "韩梅梅", "address": home}]
+    prep = prepare(rows, spec)
+    u = {name: np.array([0.99, 0.01]) for name in prep.fields}
+    tables, default = _tf_tables(prep, u)
+    pseudo = 100 * 0.01
+    phone = tables["mobile"].array(default["mobile"])
+    assert phone.tolist() == [(2 + pseudo) / (20 + 100)]  # 20 holders, 2 of them others
+    address_fd = prep.fields["address"]
+    at = {v: f for v, f in zip(address_fd.vocab, tables["address"].array(0.0), strict=True)}
+    assert list(at.values()) == [(2 + pseudo) / (4 + 100)]  # 4 records, two people: half
