@@ -108,13 +108,20 @@ def normalize_text(value: object) -> str | None:
     return _SPACES.sub(" ", to_simplified(text).casefold()) or None
 
 
-_CN_TITLE = re.compile(r"^([\u3400-\u9fff]{1,3}?)(?:先生|女士|小姐|老师|经理|总监|总|老板|师傅)$")
+_CN_TITLE = re.compile(
+    r"^([\u3400-\u9fff]{1,3}?)"
+    r"(?:先生|女士|小姐|太太|夫人|阿姨|叔叔|同学|小朋友|老师|经理|总监|总|老板|师傅)$"
+)
+# forms of address too short to follow a whole name (张工 an engineer, 王姐, 李哥): only
+# after a one-character surname, where a given name of that character is rare
+_CN_SHORT_TITLE = re.compile(r"^([\u3400-\u9fff])(?:工|姐|哥)$")
 
 
 @lru_cache(maxsize=_CACHE)
 def normalize_person_name(value: object) -> str | None:
     """张偉 -> 张伟; 王女士 -> 王; 'José  O'Brien' -> 'jose obrien'. Chinese names lose
-    inner spaces and a form of address (先生, 女士, 老师, 经理 ...) after the name."""
+    inner spaces and a form of address (先生, 女士, 阿姨, 老师, 经理, 张工 ...) after the
+    name."""
     text = _clean(value)
     if text is None:
         return None
@@ -123,7 +130,7 @@ def normalize_person_name(value: object) -> str | None:
         # "张 伟" and "张伟" are the same name; the middle dot of minority names is noise.
         text = _PUNCT_NAME.sub("", _SPACES.sub("", text))
         # 王女士, 赵先生, 李老师, 张伟经理: a form of address around a surname (or a name)
-        if m := _CN_TITLE.match(text):
+        if m := _CN_TITLE.match(text) or _CN_SHORT_TITLE.match(text):
             text = m.group(1)
         return text or None
     text = _strip_accents(text).casefold().replace("'", "")

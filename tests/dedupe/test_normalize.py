@@ -220,6 +220,12 @@ def test_chinese_forms_of_address_leave_the_name() -> None:
     assert normalize_person_name("夏总") == "夏"
     assert normalize_person_name("李娜") == "李娜"
     assert normalize_person_name("先生") == "先生"  # nothing before the title: kept
+    assert normalize_person_name("马阿姨") == "马"
+    assert normalize_person_name("张小朋友") == "张"
+    assert normalize_person_name("刘太太") == "刘"
+    assert normalize_person_name("张工") == "张"  # an engineer
+    assert normalize_person_name("王姐") == "王"
+    assert normalize_person_name("张志工") == "张志工"  # after a whole name: a given name
 
 
 def test_legal_form_fast_path_agrees_with_cleanco() -> None:
