@@ -117,6 +117,30 @@ _CN_TITLE = re.compile(
 _CN_SHORT_TITLE = re.compile(r"^([\u3400-\u9fff])(?:工|姐|哥)$")
 
 
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_LATIN_WORDS = re.compile(r"[A-Za-z]+")
+
+
+def _chinese_name_part(text: str) -> str:
+    """The Chinese name in a cell that holds more: a note or company in brackets
+    (张豪(科维建筑工程) -> 张豪), or the name itself in brackets after an English one
+    (Tom(李国庆) -> 李国庆), and an English name beside it (邱新强 Daniel -> 邱新强).
+    Only where two Chinese characters or more remain: a name written in letters alone
+    is left to the Latin rules."""
+    if m := _BRACKETS.search(text):
+        outside = text[: m.start()] + text[m.end() :]
+        inside = m.group()[1:-1]
+        if len(_HAN.findall(outside)) >= 2:
+            text = outside
+        elif len(_HAN.findall(inside)) >= 2:
+            text = inside
+    if _LATIN_WORDS.search(text):
+        han_only = _LATIN_WORDS.sub("", text)
+        if len(_HAN.findall(han_only)) >= 2:
+            text = han_only
+    return text
+
+
 @lru_cache(maxsize=_CACHE)
 def normalize_person_name(value: object) -> str | None:
     """张偉 -> 张伟; 王女士 -> 王; 'José  O'Brien' -> 'jose obrien'. Chinese names lose
@@ -127,6 +151,7 @@ def normalize_person_name(value: object) -> str | None:
         return None
     text = to_simplified(text)
     if has_cjk(text):
+        text = _chinese_name_part(text)
         # "张 伟" and "张伟" are the same name; the middle dot of minority names is noise.
         text = _PUNCT_NAME.sub("", _SPACES.sub("", text))
         # 王女士, 赵先生, 李老师, 张伟经理: a form of address around a surname (or a name)

@@ -38,6 +38,10 @@ def test_person_names() -> None:
             ("王女士", "王丽娟"),
             ("王女士", "李丽娟"),
             ("Cindy Chen", "Cynthia Chen"),  # a nickname
+            ("张浩强", "Hao-qiang Zhang"),  # pinyin, surname last
+            ("贾晖", "Kevin Jia"),  # an English name: not the same given name
+            ("邱新强 Daniel", "邱新强"),  # beside the Chinese name
+            ("Tom(李国庆)", "李国庆"),
         ],
     ) == [
         "exact",
@@ -54,6 +58,10 @@ def test_person_names() -> None:
         "similar",
         "different",
         "close",
+        "sounds_alike",
+        "different",
+        "exact",
+        "exact",
     ]
 
 

@@ -228,6 +228,15 @@ def test_chinese_forms_of_address_leave_the_name() -> None:
     assert normalize_person_name("张志工") == "张志工"  # after a whole name: a given name
 
 
+def test_a_chinese_name_cell_keeps_the_name() -> None:
+    assert normalize_person_name("邱新强 Daniel") == "邱新强"  # an English name beside it
+    assert normalize_person_name("Tom(李国庆)") == "李国庆"  # the name in brackets
+    assert normalize_person_name("张豪(科维建筑工程)") == "张豪"  # a note in brackets
+    assert normalize_person_name("王伟（销售）") == "王伟"
+    assert normalize_person_name("Anna 王") == "Anna王"  # one character: not a name alone
+    assert normalize_person_name("Zhang Wei") == "zhang wei"  # letters only: Latin rules
+
+
 def test_legal_form_fast_path_agrees_with_cleanco() -> None:
     from cleanco import basename
 
