@@ -360,10 +360,15 @@ _DATE_DMY = re.compile(r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})")
 
 
 @lru_cache(maxsize=_CACHE)
-def normalize_date(value: object, dayfirst: bool = True) -> str | None:
+def normalize_date(
+    value: object, dayfirst: bool = True, *, keep_impossible: bool = False
+) -> str | None:
     """Any common date format to ISO 'YYYY-MM-DD'; None if it is not a real date.
 
     dd/mm vs mm/dd is decided by the number > 12 when there is one, else by dayfirst.
+    `keep_impossible`: a year, month and day written out that make no real date
+    (1973-19-14, 1943-01-77: most often one mistyped digit) keep their digits in that
+    shape instead of None, so that matching can still see the typo.
     """
     text = _clean(value)
     if text is None:
@@ -386,6 +391,8 @@ def normalize_date(value: object, dayfirst: bool = True) -> str | None:
     try:
         return dt.date(*parts).isoformat()
     except ValueError:
+        if keep_impossible and 1000 <= parts[0] <= 2999:
+            return f"{parts[0]:04d}-{parts[1]:02d}-{parts[2]:02d}"
         return None
 
 

@@ -94,6 +94,11 @@ def _category_key(value: object) -> str | None:
     return text
 
 
+def _date_key(value: object) -> str | None:
+    # an impossible date (1973-19-14) is kept: a mistyped digit still compares as one
+    return normalize_date(value, keep_impossible=True)
+
+
 def normalizer_for(ftype: FieldType, region: str) -> Callable[[object], str | None]:
     table: dict[FieldType, Callable[[object], str | None]] = {
         FieldType.PERSON_NAME: _person_key,
@@ -102,7 +107,7 @@ def normalizer_for(ftype: FieldType, region: str) -> Callable[[object], str | No
         FieldType.EMAIL: _email_key,
         FieldType.ADDRESS: _address_key,
         FieldType.TEXT: normalize_text,
-        FieldType.DATE: normalize_date,
+        FieldType.DATE: _date_key,
         FieldType.POSTCODE: normalize_postcode,
         FieldType.IDENTIFIER: normalize_identifier,
         FieldType.CATEGORY: _category_key,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from dedupe import (
+    FieldType,
     name_phonetic,
     normalize_company_name,
     normalize_date,
@@ -18,6 +20,8 @@ from dedupe import (
     split_cn_address,
 )
 from dedupe.chars import to_simplified
+from dedupe.compare import compare_field, level_name
+from dedupe.prepare import build_field, normalizer_for
 
 
 @pytest.mark.parametrize(
@@ -170,6 +174,27 @@ def test_bad_dates() -> None:
     assert normalize_date("2023-02-30") is None
     assert normalize_date("soon") is None
     assert normalize_date(None) is None
+
+
+def test_an_impossible_date_keeps_its_digits_for_matching() -> None:
+    """1973-19-14 is no date, but most often 1973-10-14 with one digit mistyped: the
+    engine keeps it, so the two compare as a typo instead of one being missing."""
+    assert normalize_date("1973-19-14", keep_impossible=True) == "1973-19-14"
+    assert normalize_date("19430177", keep_impossible=True) == "1943-01-77"
+    assert normalize_date("14.19.1973", keep_impossible=True) == "1973-19-14"
+    assert normalize_date("soon", keep_impossible=True) is None
+    assert normalize_date("0000-00-00", keep_impossible=True) is None  # no year
+    key = normalizer_for(FieldType.DATE, "CN")
+    assert key("1973-19-14") == "1973-19-14"
+    assert _levels_of_dates([("1973-10-14", "1973-19-14")]) == ["typo"]
+
+
+def _levels_of_dates(pairs: list[tuple[str, str]]) -> list[str]:
+    key = normalizer_for(FieldType.DATE, "CN")
+    values = [(key(c) or "",) for pair in pairs for c in pair]
+    fd = build_field("d", FieldType.DATE, [v if v[0] else () for v in values])
+    left = np.arange(0, len(values), 2)
+    return [level_name(FieldType.DATE, int(x)) for x in compare_field(fd, left, left + 1)]
 
 
 def test_split_cn_address() -> None:
