@@ -534,6 +534,8 @@ def _others_share(fd: FieldData, names: np.ndarray, *, contact: bool) -> np.ndar
     rec = np.flatnonzero(repeated & (names >= 0))
     width = int(names.max(initial=0)) + 1
     keys = np.sort(codes[rec].astype(np.int64) * width + names[rec])
+    if not len(keys):  # no value seen twice under a name
+        return np.full(len(fd.vocab), np.nan)
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     count = np.diff(np.r_[starts, len(keys)])  # records per (value, name)
     value = keys[starts] // width

@@ -114,3 +114,20 @@ def test_a_contact_point_counts_other_names_records_and_a_place_other_names() ->
     address_fd = prep.fields["address"]
     at = {v: f for v, f in zip(address_fd.vocab, tables["address"].array(0.0), strict=True)}
     assert list(at.values()) == [(2 + pseudo) / (4 + 100)]  # 4 records, two people: half
+
+
+def test_no_value_seen_twice_under_a_name_keeps_every_tally() -> None:
+    """A phone repeated only by records without a name: nothing says who holds it."""
+    from dedupe.model import _tf_tables
+
+    spec = MatchSpec.from_dict({"id": "id", "fields": {"name": "person_name", "mobile": "phone"}})
+    rows = [
+        {"id": "a", "name": "王伟", "mobile": "13800138000"},
+        {"id": "b", "mobile": "13900139000"},
+        {"id": "c", "mobile": "13900139000"},
+    ]
+    prep = prepare(rows, spec)
+    tables, default = _tf_tables(prep, {k: np.array([0.99, 0.01]) for k in prep.fields})
+    fd = prep.fields["mobile"]
+    freq = dict(zip(fd.vocab, tables["mobile"].array(default["mobile"]), strict=True))
+    assert freq["+8613900139000"] == (1 + 1.0) / (3 + 100)  # its other holder, c or b
