@@ -511,17 +511,25 @@ def _tf_tables(
 
 def _name_sounds(prep: Prepared) -> np.ndarray | None:
     """Per record, a code of its name's sound over all person-name columns (-1 when it
-    has none); None without a person-name column."""
+    has none, or only a Chinese surname: what is left of 王女士 or 李先生 names a family,
+    not a person); None without a person-name column."""
     key: np.ndarray | None = None
+    syllables = np.zeros(prep.n, dtype=np.int64)  # Chinese syllables over the columns
+    latin = np.zeros(prep.n, dtype=bool)  # a name in letters in some column
     for fd in prep.fields.values():
         if fd.type is not FieldType.PERSON_NAME or fd.multi:
             continue
         sound = fd.derived["phonetic"].astype(np.int64)
+        if fd.syllables is not None:
+            syllables += np.fromiter(map(len, fd.syllables.tolist()), np.int64, prep.n)
+        latin |= (sound >= 0) & ~fd.derived["cjk"]
         if key is None:
             key = sound
         else:  # both columns' sounds as one code; -1 only where both are missing
             width = int(sound.max(initial=0)) + 2
             key = np.where((key < 0) & (sound < 0), -1, (key + 1) * width + sound + 1)
+    if key is not None:
+        key[(syllables == 1) & ~latin] = -1
     return key
 
 

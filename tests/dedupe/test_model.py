@@ -116,6 +116,21 @@ def test_a_contact_point_counts_other_names_records_and_a_place_other_names() ->
     assert list(at.values()) == [(2 + pseudo) / (4 + 100)]  # 4 records, two people: half
 
 
+def test_a_bare_chinese_surname_is_nobody_in_particular() -> None:
+    """陈女士 is read as 陈: a family, not a person. Her phone, written twelve times as
+    陈媛 and three times as 陈女士, has no other holder."""
+    from dedupe.model import _name_sounds, _tf_tables
+
+    spec = MatchSpec.from_dict({"id": "id", "fields": {"name": "person_name", "mobile": "phone"}})
+    rows = [{"id": f"m{i}", "name": "陈媛", "mobile": "13800138000"} for i in range(12)]
+    rows += [{"id": f"s{i}", "name": "陈女士", "mobile": "13800138000"} for i in range(3)]
+    prep = prepare(rows, spec)
+    sounds = _name_sounds(prep)
+    assert sounds is not None and (sounds == -1).sum() == 3
+    tables, default = _tf_tables(prep, {k: np.array([0.99, 0.01]) for k in prep.fields})
+    assert tables["mobile"].array(default["mobile"]).tolist() == [1.0 / (15 + 100)]
+
+
 def test_no_value_seen_twice_under_a_name_keeps_every_tally() -> None:
     """A phone repeated only by records without a name: nothing says who holds it."""
     from dedupe.model import _tf_tables
