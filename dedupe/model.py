@@ -519,7 +519,7 @@ def _name_sounds(prep: Prepared) -> np.ndarray | None:
     for fd in prep.fields.values():
         if fd.type is not FieldType.PERSON_NAME or fd.multi:
             continue
-        sound = fd.derived["phonetic"].astype(np.int64)
+        sound = fd.derived.get("holder", fd.derived["phonetic"]).astype(np.int64)
         if fd.syllables is not None:
             syllables += np.fromiter(map(len, fd.syllables.tolist()), np.int64, prep.n)
         latin |= (sound >= 0) & ~fd.derived["cjk"]

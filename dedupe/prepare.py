@@ -667,6 +667,16 @@ def _nickname_pairs(vocab: list[str]) -> np.ndarray:
     return np.unique(np.asarray(codes, dtype=np.int64))
 
 
+# titles and generational suffixes: they say how a person is addressed, not who
+_NAME_AFFIXES = frozenset(
+    {"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "jr", "sr", "ii", "iii", "iv"}
+)
+
+
+def _names_someone(token: str) -> bool:
+    return len(token) >= 2 and token not in _NAME_AFFIXES
+
+
 def _name_keys(uniq: list[str]) -> PerValue:
     """A person-name field's derived keys per distinct name. Latin names are handled
     token by token with arrays over all their tokens (a token's sound is worked out
@@ -698,6 +708,13 @@ def _name_keys(uniq: list[str]) -> PerValue:
     for i, ts in zip(latin.tolist(), toks, strict=True):
         phonetic[i] = " ".join(sorted([sound_of[t] for t in ts]))
     out["phonetic"] = (encode(phonetic), -1)
+    # who a name is, when telling a value's holders apart: its sound without initials,
+    # titles and suffixes (Daniel J. Torres, Mr. Robert Thomas, David Reese Sr. are
+    # Daniel Torres, Robert Thomas, David Reese)
+    holder = phonetic.copy()
+    for i, ts in zip(latin.tolist(), toks, strict=True):
+        holder[i] = " ".join(sorted([sound_of[t] for t in ts if _names_someone(t)]))
+    out["holder"] = (encode(holder), -1)
 
     # blocking keys: each Latin token of two letters or more by sound, a Chinese
     # name's given name by sound (either survives a typo in the other part)

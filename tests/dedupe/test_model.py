@@ -131,6 +131,27 @@ def test_a_bare_chinese_surname_is_nobody_in_particular() -> None:
     assert tables["mobile"].array(default["mobile"]).tolist() == [1.0 / (15 + 100)]
 
 
+def test_initials_titles_and_suffixes_do_not_make_another_holder() -> None:
+    """Daniel J. Torres, MR. DANIEL TORRES and Daniel Torres Jr. hold one cell phone:
+    one person. Amy Torres on it is another."""
+    from dedupe.model import _tf_tables
+
+    spec = MatchSpec.from_dict({"id": "id", "fields": {"name": "person_name", "cell": "phone"}})
+    cell = {"cell": "+1 212 555 0100"}
+    rows = [{"id": f"d{i}", "name": "Daniel Torres", **cell} for i in range(3)]
+    rows += [
+        {"id": "j", "name": "Daniel J. Torres", **cell},
+        {"id": "m", "name": "MR. DANIEL TORRES", **cell},
+        {"id": "s", "name": "Daniel Torres Jr.", **cell},
+    ]
+    prep = prepare(rows, spec)
+    tables, default = _tf_tables(prep, {k: np.array([0.99, 0.01]) for k in prep.fields})
+    assert tables["cell"].array(default["cell"]).tolist() == [1.0 / (6 + 100)]
+    prep = prepare([*rows, {"id": "a", "name": "Amy Torres", **cell}], spec)
+    tables, default = _tf_tables(prep, {k: np.array([0.99, 0.01]) for k in prep.fields})
+    assert tables["cell"].array(default["cell"]).tolist() == [(1 + 1.0) / (7 + 100)]
+
+
 def test_no_value_seen_twice_under_a_name_keeps_every_tally() -> None:
     """A phone repeated only by records without a name: nothing says who holds it."""
     from dedupe.model import _tf_tables
