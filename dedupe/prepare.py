@@ -677,6 +677,47 @@ def _names_someone(token: str) -> bool:
     return len(token) >= 2 and token not in _NAME_AFFIXES
 
 
+def _holder_codes(
+    codes: np.ndarray,
+    table: dict[str, int],
+    vocab: list[str],
+    sound_of: dict[str, str],
+    toks: list[list[str]],
+    tok: np.ndarray,
+    owner: np.ndarray,
+    latin: np.ndarray,
+) -> np.ndarray:
+    """The "holder" key per distinct name: its phonetic code, except for the Latin names
+    with an initial, a title or a suffix, which take the code of their sound without
+    them (`table`: sound -> code + 1; a new code where no name sounds like that). Only
+    those few are rebuilt."""
+    dropped = np.fromiter((not _names_someone(t) for t in vocab), bool, len(vocab))
+    has = np.zeros(len(codes), dtype=bool)
+    has[owner[dropped[tok]]] = True
+    if not has.any():
+        return codes
+    out = codes.copy()
+    at = np.full(len(codes), -1, dtype=np.int64)
+    at[latin] = np.arange(len(latin))
+    fresh = len(table)  # codes + 1 run from 0 ("") to len(table) - 1
+    for i in np.flatnonzero(has).tolist():
+        key = " ".join(sorted([sound_of[t] for t in toks[at[i]] if _names_someone(t)]))
+        code = table.get(key)
+        if code is None:
+            code = table[key] = fresh
+            fresh += 1
+        out[i] = code - 1  # "" (only initials and titles) -> -1
+    return out
+
+
+def _encode_keeping_table(strings: list[str]) -> tuple[np.ndarray, dict[str, int]]:
+    """`encode`, and its table (string -> code + 1, "" -> 0) for later lookups."""
+    table: defaultdict[str, int] = defaultdict(count(1).__next__)
+    table[""] = 0
+    codes = np.fromiter(map(table.__getitem__, strings), np.int64, count=len(strings)) - 1
+    return codes, table
+
+
 def _name_keys(uniq: list[str]) -> PerValue:
     """A person-name field's derived keys per distinct name. Latin names are handled
     token by token with arrays over all their tokens (a token's sound is worked out
@@ -707,14 +748,13 @@ def _name_keys(uniq: list[str]) -> PerValue:
         phonetic[i] = name_phonetic(s)
     for i, ts in zip(latin.tolist(), toks, strict=True):
         phonetic[i] = " ".join(sorted([sound_of[t] for t in ts]))
-    out["phonetic"] = (encode(phonetic), -1)
+    sound_codes, sound_table = _encode_keeping_table(phonetic)
+    out["phonetic"] = (sound_codes, -1)
     # who a name is, when telling a value's holders apart: its sound without initials,
     # titles and suffixes (Daniel J. Torres, Mr. Robert Thomas, David Reese Sr. are
     # Daniel Torres, Robert Thomas, David Reese)
-    holder = phonetic.copy()
-    for i, ts in zip(latin.tolist(), toks, strict=True):
-        holder[i] = " ".join(sorted([sound_of[t] for t in ts if _names_someone(t)]))
-    out["holder"] = (encode(holder), -1)
+    holder = _holder_codes(sound_codes, sound_table, vocab, sound_of, toks, tok, owner, latin)
+    out["holder"] = (holder, -1)
 
     # blocking keys: each Latin token of two letters or more by sound, a Chinese
     # name's given name by sound (either survives a typo in the other part)
