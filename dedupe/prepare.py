@@ -686,14 +686,18 @@ def _holder_codes(
     tok: np.ndarray,
     owner: np.ndarray,
     latin: np.ndarray,
+    chinese: bool,
 ) -> np.ndarray:
     """The "holder" key per distinct name: its phonetic code, except for the Latin names
     with an initial, a title or a suffix, which take the code of their sound without
-    them (`table`: sound -> code + 1; a new code where no name sounds like that). Only
-    those few are rebuilt."""
+    them (`table`: sound -> code + 1; a new code where no name sounds like that), and,
+    where the field holds Chinese names, a name in pinyin, which takes its hanzi's code
+    (Guo Qiang, Qiang Guo and 郭强 are one holder). Only those names are rebuilt."""
     dropped = np.fromiter((not _names_someone(t) for t in vocab), bool, len(vocab))
     has = np.zeros(len(codes), dtype=bool)
     has[owner[dropped[tok]]] = True
+    if chinese:
+        has[latin] = True
     if not has.any():
         return codes
     out = codes.copy()
@@ -701,11 +705,18 @@ def _holder_codes(
     at[latin] = np.arange(len(latin))
     fresh = len(table)  # codes + 1 run from 0 ("") to len(table) - 1
     for i in np.flatnonzero(has).tolist():
-        key = " ".join(sorted([sound_of[t] for t in toks[at[i]] if _names_someone(t)]))
-        code = table.get(key)
+        kept = [t for t in toks[at[i]] if _names_someone(t)]
+        code = None
+        if chinese and kept:  # pinyin, surname first or last
+            for order in (kept, kept[::-1], kept[-1:] + kept[:-1]):
+                if (code := table.get("".join(order))) is not None:
+                    break
         if code is None:
-            code = table[key] = fresh
-            fresh += 1
+            key = " ".join(sorted([sound_of[t] for t in kept]))
+            code = table.get(key)
+            if code is None:
+                code = table[key] = fresh
+                fresh += 1
         out[i] = code - 1  # "" (only initials and titles) -> -1
     return out
 
@@ -753,7 +764,9 @@ def _name_keys(uniq: list[str]) -> PerValue:
     # who a name is, when telling a value's holders apart: its sound without initials,
     # titles and suffixes (Daniel J. Torres, Mr. Robert Thomas, David Reese Sr. are
     # Daniel Torres, Robert Thomas, David Reese)
-    holder = _holder_codes(sound_codes, sound_table, vocab, sound_of, toks, tok, owner, latin)
+    holder = _holder_codes(
+        sound_codes, sound_table, vocab, sound_of, toks, tok, owner, latin, bool(at_cjk)
+    )
     out["holder"] = (holder, -1)
 
     # blocking keys: each Latin token of two letters or more by sound, a Chinese

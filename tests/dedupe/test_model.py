@@ -152,6 +152,19 @@ def test_initials_titles_and_suffixes_do_not_make_another_holder() -> None:
     assert tables["cell"].array(default["cell"]).tolist() == [(1 + 1.0) / (7 + 100)]
 
 
+def test_a_name_in_pinyin_is_its_hanzi_holder() -> None:
+    """郭强 and GUO QIANG (or Qiang Guo) on one mobile are one person."""
+    from dedupe.model import _tf_tables
+
+    spec = MatchSpec.from_dict({"id": "id", "fields": {"name": "person_name", "mobile": "phone"}})
+    mobile = {"mobile": "18256039919"}
+    rows = [{"id": f"h{i}", "name": "郭強", **mobile} for i in range(3)]
+    rows += [{"id": "p", "name": "GUO QIANG", **mobile}, {"id": "q", "name": "Qiang Guo", **mobile}]
+    prep = prepare(rows, spec)
+    tables, default = _tf_tables(prep, {k: np.array([0.99, 0.01]) for k in prep.fields})
+    assert tables["mobile"].array(default["mobile"]).tolist() == [1.0 / (5 + 100)]
+
+
 def test_no_value_seen_twice_under_a_name_keeps_every_tally() -> None:
     """A phone repeated only by records without a name: nothing says who holds it."""
     from dedupe.model import _tf_tables
