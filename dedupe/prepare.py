@@ -692,7 +692,9 @@ def _holder_codes(
     with an initial, a title or a suffix, which take the code of their sound without
     them (`table`: sound -> code + 1; a new code where no name sounds like that), and,
     where the field holds Chinese names, a name in pinyin, which takes its hanzi's code
-    (Guo Qiang, Qiang Guo and 郭强 are one holder). Only those names are rebuilt."""
+    (Guo Qiang, Qiang Guo and 郭强 are one holder), and one word in letters that is no
+    pinyin name (Cherry, an English or WeChat name), which names no one in particular,
+    like a bare surname. Only those names are rebuilt."""
     dropped = np.fromiter((not _names_someone(t) for t in vocab), bool, len(vocab))
     has = np.zeros(len(codes), dtype=bool)
     has[owner[dropped[tok]]] = True
@@ -711,6 +713,8 @@ def _holder_codes(
             for order in (kept, kept[::-1], kept[-1:] + kept[:-1]):
                 if (code := table.get("".join(order))) is not None:
                     break
+        if code is None and chinese and len(kept) == 1:
+            code = 0  # one word in letters among Chinese names (Cherry): nobody in particular
         if code is None:
             key = " ".join(sorted([sound_of[t] for t in kept]))
             code = table.get(key)

@@ -153,16 +153,18 @@ def test_initials_titles_and_suffixes_do_not_make_another_holder() -> None:
 
 
 def test_a_name_in_pinyin_is_its_hanzi_holder() -> None:
-    """郭强 and GUO QIANG (or Qiang Guo) on one mobile are one person."""
+    """郭强 and GUO QIANG (or Qiang Guo) on one mobile are one person; Cherry beside
+    them says nothing of who."""
     from dedupe.model import _tf_tables
 
     spec = MatchSpec.from_dict({"id": "id", "fields": {"name": "person_name", "mobile": "phone"}})
     mobile = {"mobile": "18256039919"}
     rows = [{"id": f"h{i}", "name": "郭強", **mobile} for i in range(3)]
     rows += [{"id": "p", "name": "GUO QIANG", **mobile}, {"id": "q", "name": "Qiang Guo", **mobile}]
+    rows += [{"id": "c", "name": "Cherry", **mobile}]  # an English name: nobody in particular
     prep = prepare(rows, spec)
     tables, default = _tf_tables(prep, {k: np.array([0.99, 0.01]) for k in prep.fields})
-    assert tables["mobile"].array(default["mobile"]).tolist() == [1.0 / (5 + 100)]
+    assert tables["mobile"].array(default["mobile"]).tolist() == [1.0 / (6 + 100)]
 
 
 def test_no_value_seen_twice_under_a_name_keeps_every_tally() -> None:
