@@ -121,6 +121,22 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORDS = re.compile(r"[A-Za-z]+")
 
 
+# what systems write where the name is unknown: WeChat's default nickname, "unknown",
+# "anonymous", "customer" ...
+_CN_NO_NAME = frozenset(
+    {"微信用户", "未知", "不详", "匿名", "匿名用户", "无", "无名", "客户", "顾客", "会员", "用户"}
+)
+
+
+def _no_symbols(text: str) -> str:
+    """Without symbols, emoji and their variation selectors (categories S*, Mn, Cf)."""
+    return "".join(
+        c
+        for c in text
+        if unicodedata.category(c)[0] != "S" and unicodedata.category(c) not in ("Mn", "Cf")
+    )
+
+
 def _chinese_name_part(text: str) -> str:
     """The Chinese name in a cell that holds more: a note or company in brackets
     (张豪(科维建筑工程) -> 张豪), or the name itself in brackets after an English one
@@ -144,20 +160,21 @@ def _chinese_name_part(text: str) -> str:
 @lru_cache(maxsize=_CACHE)
 def normalize_person_name(value: object) -> str | None:
     """张偉 -> 张伟; 王女士 -> 王; 'José  O'Brien' -> 'jose obrien'. Chinese names lose
-    inner spaces and a form of address (先生, 女士, 阿姨, 老师, 经理, 张工 ...) after the
-    name."""
+    inner spaces, emoji and a form of address (先生, 女士, 阿姨, 老师, 经理, 张工 ...) after
+    the name; a placeholder such as 微信用户 (WeChat's default nickname) is no name."""
     text = _clean(value)
     if text is None:
         return None
     text = to_simplified(text)
     if has_cjk(text):
         text = _chinese_name_part(text)
-        # "张 伟" and "张伟" are the same name; the middle dot of minority names is noise.
-        text = _PUNCT_NAME.sub("", _SPACES.sub("", text))
+        # "张 伟" and "张伟" are the same name; the middle dot of minority names is noise,
+        # and so are the emoji of a WeChat name (新民☀️)
+        text = _PUNCT_NAME.sub("", _SPACES.sub("", _no_symbols(text)))
         # 王女士, 赵先生, 李老师, 张伟经理: a form of address around a surname (or a name)
         if m := _CN_TITLE.match(text) or _CN_SHORT_TITLE.match(text):
             text = m.group(1)
-        return text or None
+        return None if text in _CN_NO_NAME else text or None
     text = _strip_accents(text).casefold().replace("'", "")
     text = _SPACES.sub(" ", _PUNCT_NAME.sub(" ", text)).strip()
     return text or None

@@ -260,6 +260,10 @@ def test_a_chinese_name_cell_keeps_the_name() -> None:
     assert normalize_person_name("王伟（销售）") == "王伟"
     assert normalize_person_name("Anna 王") == "Anna王"  # one character: not a name alone
     assert normalize_person_name("Zhang Wei") == "zhang wei"  # letters only: Latin rules
+    assert normalize_person_name("新民☀️") == "新民"  # a WeChat name's emoji
+    assert normalize_person_name("李娜🌸") == "李娜"
+    assert normalize_person_name("微信用户") is None  # WeChat's default nickname: no name
+    assert normalize_person_name("未知") is None
 
 
 def test_legal_form_fast_path_agrees_with_cleanco() -> None:
