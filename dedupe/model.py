@@ -510,9 +510,10 @@ def _tf_tables(
 
 
 def _name_sounds(prep: Prepared) -> np.ndarray | None:
-    """Per record, a code of its name's sound over all person-name columns (-1 when it
-    has none, or only a Chinese surname: what is left of 王女士 or 李先生 names a family,
-    not a person); None without a person-name column."""
+    """Per record, a code of who its names say it is, over all person-name columns: the
+    "holder" key (its sound without initials and titles, a pinyin name as its hanzi;
+    see prepare); -1 when it has none, or only a Chinese surname (what is left of 王女士
+    or 李先生 names a family, not a person). None without a person-name column."""
     key: np.ndarray | None = None
     syllables = np.zeros(prep.n, dtype=np.int64)  # Chinese syllables over the columns
     latin = np.zeros(prep.n, dtype=bool)  # a name in letters in some column

@@ -131,9 +131,7 @@ _CN_NO_NAME = frozenset(
 def _no_symbols(text: str) -> str:
     """Without symbols, emoji and their variation selectors (categories S*, Mn, Cf)."""
     return "".join(
-        c
-        for c in text
-        if unicodedata.category(c)[0] != "S" and unicodedata.category(c) not in ("Mn", "Cf")
+        c for c in text if (cat := unicodedata.category(c))[0] != "S" and cat not in ("Mn", "Cf")
     )
 
 

@@ -725,14 +725,6 @@ def _holder_codes(
     return out
 
 
-def _encode_keeping_table(strings: list[str]) -> tuple[np.ndarray, dict[str, int]]:
-    """`encode`, and its table (string -> code + 1, "" -> 0) for later lookups."""
-    table: defaultdict[str, int] = defaultdict(count(1).__next__)
-    table[""] = 0
-    codes = np.fromiter(map(table.__getitem__, strings), np.int64, count=len(strings)) - 1
-    return codes, table
-
-
 def _name_keys(uniq: list[str]) -> PerValue:
     """A person-name field's derived keys per distinct name. Latin names are handled
     token by token with arrays over all their tokens (a token's sound is worked out
@@ -849,12 +841,20 @@ def encode(strings: list[str], lookup: dict[str, int] | None = None) -> np.ndarr
     """Integer code per string ("" -> -1); equal strings get equal codes: `lookup`'s
     (codes 0..len-1) for its strings, the next free ones in order of first sight for
     the others."""
+    return _encode_keeping_table(strings, lookup)[0]
+
+
+def _encode_keeping_table(
+    strings: list[str], lookup: dict[str, int] | None = None
+) -> tuple[np.ndarray, dict[str, int]]:
+    """`encode`, and its table (string -> code + 1, "" -> 0) for later lookups."""
     known = lookup or {}
     # one C-level pass: every code one higher while counting, "" taking 0
     table: defaultdict[str, int] = defaultdict(count(len(known) + 1).__next__)
     table[""] = 0
     table.update((k, v + 1) for k, v in known.items())
-    return np.fromiter(map(table.__getitem__, strings), np.int64, count=len(strings)) - 1
+    codes = np.fromiter(map(table.__getitem__, strings), np.int64, count=len(strings)) - 1
+    return codes, table
 
 
 _SYLLABLE_CODES: dict[str, str] = {}
