@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from dedupe import MatchSpec
-from dedupe.model import different_name_caps
+from dedupe.model import _name_sounds, _tf_tables, different_name_caps
 from dedupe.prepare import prepare
 
 
@@ -56,8 +56,6 @@ def test_the_cap_never_rises_and_needs_enough_anchors() -> None:
 def test_a_name_seen_only_in_the_pair_counts_no_other_holder() -> None:
     """Term frequencies count a value's holders other than the records compared, and
     other than the one person whose name all its holders bear."""
-    from dedupe.model import _tf_tables
-
     spec = MatchSpec.from_dict(
         {"id": "id", "fields": {"name": "person_name", "mobile": "phone", "email": "email"}}
     )
@@ -91,94 +89,75 @@ def test_a_name_seen_only_in_the_pair_counts_no_other_holder() -> None:
     assert mails["oy@x.cn"] == pseudo / (2 + 100)
 
 
+def _frequencies(rows: list[dict[str, str]], fields: dict[str, str], column: str) -> dict:
+    """Each value of `column` and its term frequency (an exact-match u of 0.01)."""
+    prep = prepare(rows, MatchSpec.from_dict({"id": "id", "fields": fields}))
+    tables, default = _tf_tables(prep, {k: np.array([0.99, 0.01]) for k in prep.fields})
+    fd = prep.fields[column]
+    return dict(zip(fd.vocab, tables[column].array(default[column]).tolist(), strict=True))
+
+
+_NAME_MOBILE = {"name": "person_name", "mobile": "phone"}
+
+
 def test_a_contact_point_counts_other_names_records_and_a_place_other_names() -> None:
     """A phone written down twenty times by one customer and twice by her child has
     two other holders, not ten; an address where a couple live counts the other
     spouse as one of two people, however few records each has."""
-    from dedupe.model import _tf_tables
-
-    spec = MatchSpec.from_dict(
-        {"id": "id", "fields": {"name": "person_name", "mobile": "phone", "address": "address"}}
-    )
+    fields = {**_NAME_MOBILE, "address": "address"}
     rows = [{"id": f"m{i}", "name": "陈媛", "mobile": "13800138000"} for i in range(18)]
     rows += [{"id": f"c{i}", "name": "张小宝", "mobile": "13800138000"} for i in range(2)]
     home = "北京市朝阳区建国路88号"
     rows += [{"id": f"h{i}", "name": "李雷", "address": home} for i in range(3)]
     rows += [{"id": "w", "name": "韩梅梅", "address": home}]
-    prep = prepare(rows, spec)
-    u = {name: np.array([0.99, 0.01]) for name in prep.fields}
-    tables, default = _tf_tables(prep, u)
     pseudo = 100 * 0.01
-    phone = tables["mobile"].array(default["mobile"])
-    assert phone.tolist() == [(2 + pseudo) / (20 + 100)]  # 20 holders, 2 of them others
-    address_fd = prep.fields["address"]
-    at = {v: f for v, f in zip(address_fd.vocab, tables["address"].array(0.0), strict=True)}
-    assert list(at.values()) == [(2 + pseudo) / (4 + 100)]  # 4 records, two people: half
+    phone = _frequencies(rows, fields, "mobile")
+    assert list(phone.values()) == [(2 + pseudo) / (20 + 100)]  # 20 holders, 2 others
+    address = _frequencies(rows, fields, "address")
+    assert list(address.values()) == [(2 + pseudo) / (4 + 100)]  # 4 records, two people
 
 
 def test_a_bare_chinese_surname_is_nobody_in_particular() -> None:
     """陈女士 is read as 陈: a family, not a person. Her phone, written twelve times as
     陈媛 and three times as 陈女士, has no other holder."""
-    from dedupe.model import _name_sounds, _tf_tables
-
-    spec = MatchSpec.from_dict({"id": "id", "fields": {"name": "person_name", "mobile": "phone"}})
     rows = [{"id": f"m{i}", "name": "陈媛", "mobile": "13800138000"} for i in range(12)]
     rows += [{"id": f"s{i}", "name": "陈女士", "mobile": "13800138000"} for i in range(3)]
-    prep = prepare(rows, spec)
-    sounds = _name_sounds(prep)
+    sounds = _name_sounds(prepare(rows, MatchSpec.from_dict({"id": "id", "fields": _NAME_MOBILE})))
     assert sounds is not None and (sounds == -1).sum() == 3
-    tables, default = _tf_tables(prep, {k: np.array([0.99, 0.01]) for k in prep.fields})
-    assert tables["mobile"].array(default["mobile"]).tolist() == [1.0 / (15 + 100)]
+    assert list(_frequencies(rows, _NAME_MOBILE, "mobile").values()) == [1.0 / (15 + 100)]
 
 
 def test_initials_titles_and_suffixes_do_not_make_another_holder() -> None:
     """Daniel J. Torres, MR. DANIEL TORRES and Daniel Torres Jr. hold one cell phone:
     one person. Amy Torres on it is another."""
-    from dedupe.model import _tf_tables
-
-    spec = MatchSpec.from_dict({"id": "id", "fields": {"name": "person_name", "cell": "phone"}})
-    cell = {"cell": "+1 212 555 0100"}
+    cell = {"mobile": "+1 212 555 0100"}
     rows = [{"id": f"d{i}", "name": "Daniel Torres", **cell} for i in range(3)]
     rows += [
         {"id": "j", "name": "Daniel J. Torres", **cell},
         {"id": "m", "name": "MR. DANIEL TORRES", **cell},
         {"id": "s", "name": "Daniel Torres Jr.", **cell},
     ]
-    prep = prepare(rows, spec)
-    tables, default = _tf_tables(prep, {k: np.array([0.99, 0.01]) for k in prep.fields})
-    assert tables["cell"].array(default["cell"]).tolist() == [1.0 / (6 + 100)]
-    prep = prepare([*rows, {"id": "a", "name": "Amy Torres", **cell}], spec)
-    tables, default = _tf_tables(prep, {k: np.array([0.99, 0.01]) for k in prep.fields})
-    assert tables["cell"].array(default["cell"]).tolist() == [(1 + 1.0) / (7 + 100)]
+    assert list(_frequencies(rows, _NAME_MOBILE, "mobile").values()) == [1.0 / (6 + 100)]
+    rows.append({"id": "a", "name": "Amy Torres", **cell})
+    assert list(_frequencies(rows, _NAME_MOBILE, "mobile").values()) == [2.0 / (7 + 100)]
 
 
 def test_a_name_in_pinyin_is_its_hanzi_holder() -> None:
     """郭强 and GUO QIANG (or Qiang Guo) on one mobile are one person; Cherry beside
     them says nothing of who."""
-    from dedupe.model import _tf_tables
-
-    spec = MatchSpec.from_dict({"id": "id", "fields": {"name": "person_name", "mobile": "phone"}})
     mobile = {"mobile": "18256039919"}
     rows = [{"id": f"h{i}", "name": "郭強", **mobile} for i in range(3)]
     rows += [{"id": "p", "name": "GUO QIANG", **mobile}, {"id": "q", "name": "Qiang Guo", **mobile}]
     rows += [{"id": "c", "name": "Cherry", **mobile}]  # an English name: nobody in particular
-    prep = prepare(rows, spec)
-    tables, default = _tf_tables(prep, {k: np.array([0.99, 0.01]) for k in prep.fields})
-    assert tables["mobile"].array(default["mobile"]).tolist() == [1.0 / (6 + 100)]
+    assert list(_frequencies(rows, _NAME_MOBILE, "mobile").values()) == [1.0 / (6 + 100)]
 
 
 def test_no_value_seen_twice_under_a_name_keeps_every_tally() -> None:
     """A phone repeated only by records without a name: nothing says who holds it."""
-    from dedupe.model import _tf_tables
-
-    spec = MatchSpec.from_dict({"id": "id", "fields": {"name": "person_name", "mobile": "phone"}})
     rows = [
         {"id": "a", "name": "王伟", "mobile": "13800138000"},
         {"id": "b", "mobile": "13900139000"},
         {"id": "c", "mobile": "13900139000"},
     ]
-    prep = prepare(rows, spec)
-    tables, default = _tf_tables(prep, {k: np.array([0.99, 0.01]) for k in prep.fields})
-    fd = prep.fields["mobile"]
-    freq = dict(zip(fd.vocab, tables["mobile"].array(default["mobile"]), strict=True))
+    freq = _frequencies(rows, _NAME_MOBILE, "mobile")
     assert freq["+8613900139000"] == (1 + 1.0) / (3 + 100)  # its other holder, c or b
