@@ -9,7 +9,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from connectors.contract import ConnectorError
+from integration.commands import CommandTree, register_all
 from integration.config_file import DEFAULT_CONFIG, ConfigError
+from integration.errors import ChubError
 
 __all__ = ["main"]
 
@@ -43,59 +45,6 @@ def _cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_status(args: argparse.Namespace) -> int:
-    from integration.status import status_report
-
-    hub = _hub(args)
-    print(status_report(hub))
-    return 0
-
-
-def _cmd_sync(args: argparse.Namespace) -> int:
-    from integration.pipeline.land import sync_source
-
-    hub = _hub(args)
-    _require_schema(hub)
-    if args.source not in hub.settings.sources:
-        known = ", ".join(sorted(hub.settings.sources)) or "none configured"
-        raise ConfigError(
-            hub.settings.path, f"sources.{args.source}", f"no such source (known: {known})"
-        )
-    report = sync_source(
-        hub.engine,
-        args.source,
-        hub.sources[args.source],
-        full=args.full,
-        progress=_say if args.verbose else None,
-    )
-    print(
-        f"{args.source}: {report.seen} records in {report.pages} pages ({report.new} new, "
-        f"{report.changed} changed, {report.unchanged} unchanged, {report.flagged} flagged, "
-        f"{report.deleted} deleted) in {report.seconds:.1f}s"
-    )
-    return 0
-
-
-def _cmd_run(args: argparse.Namespace) -> int:
-    from integration.runner import run_job
-
-    hub = _hub(args)
-    _require_schema(hub)
-    ok = run_job(args.config, say=_say)
-    return 0 if ok else 1
-
-
-def _cmd_replay(args: argparse.Namespace) -> int:
-    from integration.pipeline.publish import replay_dead_letters
-
-    hub = _hub(args)
-    if args.sink not in hub.settings.sinks:
-        raise ConfigError(hub.settings.path, f"sinks.{args.sink}", "no such sink")
-    n = replay_dead_letters(hub.engine, args.sink)
-    print(f"{n} dead letters of {args.sink} will be pushed again on the next run")
-    return 0
-
-
 def _cmd_dedupe(args: argparse.Namespace) -> int:
     from dedupe.cli import run_dedupe
 
@@ -103,52 +52,6 @@ def _cmd_dedupe(args: argparse.Namespace) -> int:
         args.input, args.spec, args.out, args.pairs, progress=_say, previous_path=args.previous
     )
     print(summary)
-    return 0
-
-
-def _cmd_serve_callbacks(args: argparse.Namespace) -> int:
-    from integration.callbacks import serve_wecom_callbacks
-
-    hub = _hub(args)
-    _require_schema(hub)
-    server = serve_wecom_callbacks(hub, args.source, args.host, args.port)
-    print(
-        f"listening for {args.source} change callbacks on http://{args.host}:{server.server_port}/",
-        flush=True,
-    )
-    try:
-        server.serve_forever()
-    finally:
-        server.server_close()
-    return 0
-
-
-def _cmd_review_list(args: argparse.Namespace) -> int:
-    from integration.review import pending_pairs
-
-    hub = _hub(args)
-    _require_schema(hub)
-    pairs = pending_pairs(hub.engine, args.limit)
-    for p in pairs:
-        print(f"pair {p.pair_id}  p={p.score:.3f}  {p.left}  <->  {p.right}")
-        for field, detail in sorted(p.explanation.items()):
-            if isinstance(detail, dict) and detail.get("level") != "missing":
-                level = detail.get("level")
-                weight = detail.get("weight")
-                shown = f"{weight:+.2f}" if isinstance(weight, int | float) else "?"
-                print(f"    {field:<24} {level!s:<18} {shown}")
-    if not pairs:
-        print("no pairs wait for review")
-    return 0
-
-
-def _cmd_review_decide(args: argparse.Namespace) -> int:
-    from integration.review import decide
-
-    hub = _hub(args)
-    _require_schema(hub)
-    decide(hub.engine, args.pair, args.answer, actor=args.by, reason=args.reason)
-    print(f"pair {args.pair}: {args.answer} recorded; the next run obeys it")
     return 0
 
 
@@ -286,59 +189,6 @@ def _parser() -> argparse.ArgumentParser:
     up.set_defaults(func=_cmd_db_upgrade)
     with_config(up)
 
-    add(
-        "status",
-        _cmd_status,
-        "Show sources and their cursors, row verdicts, clusters, golden "
-        "records, the review queue and what each sink has accepted.",
-    )
-
-    sync = add("sync", _cmd_sync, "Land one source: pull every stream from its stored cursor.")
-    sync.add_argument("source", help="a source name from chub.yaml")
-    sync.add_argument("--full", action="store_true", help="re-read from the beginning")
-    sync.add_argument("-v", "--verbose", action="store_true", help="print progress per page")
-
-    add("run", _cmd_run, "Run the whole asset graph once (the customer_hub_sync job), in process.")
-
-    replay = add("replay", _cmd_replay, "Make a sink's dead letters eligible to be pushed again.")
-    replay.add_argument("sink", help="a sink name from chub.yaml")
-
-    cb = add(
-        "serve-callbacks",
-        _cmd_serve_callbacks,
-        "Serve the WeCom change-callback URL: each "
-        "add/edit/delete event refreshes just that contact in the hub.",
-    )
-    cb.add_argument("source", help="a wecom source name from chub.yaml")
-    cb.add_argument("--host", default="127.0.0.1")
-    cb.add_argument("--port", type=int, default=8790)
-
-    review = sub.add_parser(
-        "review",
-        help="The duplicate-merge review queue.",
-        description="The duplicate-merge review queue: pairs the matcher "
-        "was unsure about, and your answers (kept as constraints).",
-    )
-    review_sub = review.add_subparsers(dest="review_command", required=True, metavar="ACTION")
-    rl = review_sub.add_parser(
-        "list",
-        help="Pending pairs with each field's contribution.",
-        description="Pending pairs with each field's contribution.",
-    )
-    rl.set_defaults(func=_cmd_review_list)
-    rl.add_argument("--limit", type=int, default=20)
-    with_config(rl)
-    for answer, text in (
-        ("merge", "They are the same customer."),
-        ("apart", "They are different customers: keep them apart."),
-    ):
-        rd = review_sub.add_parser(answer, help=text, description=text)
-        rd.set_defaults(func=_cmd_review_decide, answer=answer)
-        rd.add_argument("pair", type=int, help="the pair id from `chub review list`")
-        rd.add_argument("--by", required=True, help="who decides")
-        rd.add_argument("--reason", help="why")
-        with_config(rd)
-
     qual = sub.add_parser(
         "quality", help="Data quality reports.", description="Data quality reports."
     )
@@ -414,6 +264,7 @@ def _parser() -> argparse.ArgumentParser:
         "--previous",
         help="an earlier run's --out: clusters keep their ids (new records join them)",
     )
+    register_all(CommandTree(sub))
     return parser
 
 
@@ -443,7 +294,9 @@ def _user_error(exc: Exception) -> int | None:
     if isinstance(exc, ConfigError):
         _say(f"chub: configuration error: {exc}")
         return 2
-    if isinstance(exc, HubStoreError | QuarantineError | QuarantineUsageError | ReviewError):
+    if isinstance(
+        exc, ChubError | HubStoreError | QuarantineError | QuarantineUsageError | ReviewError
+    ):
         _say(f"chub: {exc}")
         return 2
     if isinstance(exc, ConnectorError):

@@ -75,6 +75,11 @@ class Settings(BaseModel):
     matching: MatchingSettings
     publish: PublishSettings
     quality: dict[str, Any]
+    #: area sections (integration/sections/): golden, landing, operations, serve
+    golden: Any = None
+    landing: Any = None
+    operations: Any = None
+    serve: Any = None
 
     def resolve_path(self, value: str) -> Path:
         p = Path(value)
@@ -178,7 +183,9 @@ def load_settings(path: str | Path = DEFAULT_CONFIG) -> Settings:
     if not isinstance(raw, dict):
         raise ConfigError(path, "", "must be a YAML mapping at the top level")
     raw = _expand_env(raw, path, "")
-    known = {"hub", "sources", "sinks", "matching", "publish", "quality"}
+    from integration.sections import SECTIONS
+
+    known = {"hub", "sources", "sinks", "matching", "publish", "quality", *SECTIONS}
     for key in raw:
         if key not in known:
             raise ConfigError(
@@ -192,6 +199,11 @@ def load_settings(path: str | Path = DEFAULT_CONFIG) -> Settings:
     ):
         try:
             parts[key] = model.model_validate(_section(raw, key, path))
+        except ValidationError as exc:
+            raise _pydantic_error(path, key, exc) from None
+    for key, section_model in SECTIONS.items():
+        try:
+            parts[key] = section_model.model_validate(_section(raw, key, path))
         except ValidationError as exc:
             raise _pydantic_error(path, key, exc) from None
     if parts["matching"].lower > parts["matching"].upper:

@@ -11,12 +11,20 @@ from integration.store.db import (
 )
 from integration.store.models import (
     ActivityRow,
+    ApiToken,
+    AppSession,
     AppUser,
+    AuditLog,
     Base,
+    CallbackInbox,
+    CallbackNonce,
     CustomerRow,
     Decision,
     GoldenCustomer,
+    GoldenHistory,
     GoldenMember,
+    IdentityEvent,
+    MatchingState,
     MatchPair,
     Outbound,
     QualityRun,
@@ -25,6 +33,14 @@ from integration.store.models import (
 )
 
 __all__ = [
+    "MatchingState",
+    "IdentityEvent",
+    "GoldenHistory",
+    "CallbackNonce",
+    "CallbackInbox",
+    "AuditLog",
+    "AppSession",
+    "ApiToken",
     "ActivityRow",
     "AppUser",
     "Base",

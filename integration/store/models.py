@@ -7,12 +7,14 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -21,8 +23,16 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "ActivityRow",
+    "ApiToken",
+    "AppSession",
     "AppUser",
+    "AuditLog",
     "Base",
+    "CallbackInbox",
+    "CallbackNonce",
+    "GoldenHistory",
+    "IdentityEvent",
+    "MatchingState",
     "CustomerRow",
     "Decision",
     "GoldenCustomer",
@@ -166,6 +176,8 @@ class GoldenCustomer(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     #: "active" | "retired" (merged into another, or left without members)
     status: Mapped[str] = mapped_column(String(16), default="active")
+    #: the surviving golden id when this one was merged into another (followed to the end)
+    merged_into: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     verdict: Mapped[str] = mapped_column(String(16), default="ok")
     reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -231,3 +243,137 @@ class AppUser(Base):
     #: "admin" | "steward" | "viewer"
     role: Mapped[str] = mapped_column(String(16), default="viewer")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class IdentityEvent(Base):
+    """A change of identity: the change feed reads this table in id order.
+
+    kind: "created" | "changed" | "joined" | "left" | "merged" | "split" | "retired".
+    cause: "engine" | "decision" | "deletion" | "source" | "refit".
+    """
+
+    __tablename__ = "identity_event"
+    __table_args__ = (Index("ix_identity_event_golden", "golden_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    run_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    golden_id: Mapped[str] = mapped_column(String(32))
+    #: merged: the surviving id; split: the id the split-off part got
+    other_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    #: joined / left: the member (customer_row id and its source:stream:key)
+    row_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    member_ref: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    cause: Mapped[str] = mapped_column(String(16), default="engine")
+    decision_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class GoldenHistory(Base):
+    """An earlier version of a golden record, as it was."""
+
+    __tablename__ = "golden_history"
+    __table_args__ = (UniqueConstraint("golden_id", "version", name="uq_golden_history"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    golden_id: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    lineage: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    run_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    valid_to: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MatchingState(Base):
+    """What the engine needs to place new records without re-learning: the fitted model,
+    term-frequency tables, prepared records. One row per named part; `blob` is opaque
+    to the hub (the engine serializes it), `meta` is for people (fitted when, on what)."""
+
+    __tablename__ = "matching_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    blob: Mapped[bytes] = mapped_column(LargeBinary)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiToken(Base):
+    """A golden-record API client: only a hash of the token is kept."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    scopes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AppSession(Base):
+    """A review-app login session (the cookie carries only `token`'s random value)."""
+
+    __tablename__ = "app_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    csrf_token: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditLog(Base):
+    """Append-only: every decision, every reveal of personal data, every token use with it."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: "user" | "token" | "cli" | "system"
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class CallbackNonce(Base):
+    """Nonces of accepted callbacks, kept for the freshness window: a replay is refused."""
+
+    __tablename__ = "callback_nonce"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(128), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CallbackInbox(Base):
+    """A callback event acknowledged and queued durably; a worker lands it."""
+
+    __tablename__ = "callback_inbox"
+    __table_args__ = (
+        UniqueConstraint("source", "event_key", name="uq_callback_inbox"),
+        Index("ix_callback_inbox_status", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    #: what makes a re-delivery the same event (e.g. change type + ids + CreateTime)
+    event_key: Mapped[str] = mapped_column(String(255))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: "queued" | "done" | "failed"
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
