@@ -25,6 +25,7 @@ MODULES = (
     "integration.commands.golden",
     "integration.commands.operations",
     "integration.commands.web",
+    "integration.commands.users",
     "integration.commands.callbacks",
 )
 
