@@ -1,0 +1,75 @@
+"""Masking the contact points of a customer for readers without the right to see them.
+
+Used by the golden-record API (a token without the ``pii`` scope) and by the review web
+app (a viewer). Mobiles and other phones come back as ``138****8000``, e-mails as
+``z***@example.com``; the rules themselves are quality/masking.py's, so a masked value
+reads the same in a report, a Data Doc, the API and the review pages.
+
+``mask_fields`` works on a golden record's (or a customer row's) ``fields`` dict and
+returns a new dict; ``personal_fields_in`` says which unmasked personal values a dict
+carries, which is what the audit log records when they are handed out unmasked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from quality.formats import is_blank
+from quality.masking import mask_email, mask_phone
+
+__all__ = [
+    "EMAIL_FIELDS",
+    "PHONE_FIELDS",
+    "PERSONAL_FIELDS",
+    "mask_email",
+    "mask_fields",
+    "mask_mobile",
+    "mask_value_of",
+    "personal_fields_in",
+]
+
+#: fields holding a phone number (one text, or a list of them)
+PHONE_FIELDS = frozenset({"mobile", "phones", "phone", "tel", "telephone", "landline", "fax"})
+#: fields holding an e-mail address (one text, or a list of them)
+EMAIL_FIELDS = frozenset({"email", "emails", "e_mail"})
+#: what counts as personal data handed out: the API audits a response that carries any
+PERSONAL_FIELDS = PHONE_FIELDS | EMAIL_FIELDS
+
+
+def mask_mobile(value: str) -> str:
+    """``+8613800138000`` / ``138 0013 8000`` -> ``138****8000``; another phone keeps
+    its first 3 and last 4 digits."""
+    return mask_phone(value)
+
+
+def mask_value_of(field: str, value: Any) -> Any:
+    """``value`` masked as ``field`` needs it: a phone or an e-mail field is masked (a list
+    element by element, keeping it a list); any other field is returned unchanged."""
+    name = field.lower()
+    if name in PHONE_FIELDS:
+        masker = mask_phone
+    elif name in EMAIL_FIELDS:
+        masker = mask_email
+    else:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [masker(str(v)) for v in value if not is_blank(v)]
+    if is_blank(value):
+        return value
+    return masker(str(value))
+
+
+def mask_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``fields`` with every phone and e-mail masked; the rest as it was."""
+    return {name: mask_value_of(name, value) for name, value in fields.items()}
+
+
+def personal_fields_in(fields: Mapping[str, Any]) -> list[str]:
+    """The names of the fields in ``fields`` that carry a (non-blank) phone or e-mail,
+    sorted: what an unmasked response handed out."""
+    return sorted(
+        name
+        for name, value in fields.items()
+        if name.lower() in PERSONAL_FIELDS and not is_blank(value)
+    )
