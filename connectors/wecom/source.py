@@ -12,6 +12,13 @@ cursor of a page is the last key it holds: resuming re-runs the scan (the API ha
 A member WeCom will not let us read (40003/60011/84061 on a chunk) is isolated by retrying
 the chunk member by member, skipped, and flagged as ``RawRecord("member:<userid>",
 payload=None, problem=...)`` on the last page, so one bad member never stops the scan.
+
+Deletion is inferred by the hub only from a scan that is *proven* complete
+(``Page.scan_complete``). A member skipped for want of permission (60011) or as unknown
+(40003) hides every customer only that member follows, and an empty follower list hides
+everyone (a revoked visible range looks exactly like that), so such a scan lands what it
+saw but never says complete: the customers it missed stay until a scan does see them all.
+84061 ("no external contact") is a member with no customers, which hides nothing.
 """
 
 from __future__ import annotations
@@ -37,6 +44,8 @@ __all__ = ["WeComSource"]
 log = logging.getLogger("connectors.wecom")
 
 CURSOR_VERSION = 1
+#: member errcodes that mean "this member has no customers" rather than "we cannot see them"
+_EMPTY_MEMBER_CODES = frozenset({84061})
 #: how often the server may hand back a cursor we already sent (duplicate page) before
 #: we call it a loop
 _MAX_CURSOR_REPEATS = 3
@@ -70,6 +79,9 @@ class WeComSource:
         self.own_tag_group = own_tag_group
         #: members skipped in the last scan (userid -> why); also yielded as flagged records
         self.skipped_members: dict[str, str] = {}
+        #: why the last scan is not proof of what exists (empty: it is); see the module doc
+        self.incomplete_because: list[str] = []
+        self._skip_codes: dict[str, int] = {}
 
     def close(self) -> None:
         self.client.close()
@@ -112,9 +124,16 @@ class WeComSource:
         # skipped members ride on the last page: page cursors then only ever name contacts
         final = json.dumps({"v": CURSOR_VERSION, "complete": True})
         starts = range(0, len(records), self.page_size)
-        # a scan from the beginning saw every contact that exists: the hub may tombstone
-        # the ones it did not return (a resumed scan skipped some, so it may not)
-        complete = after is None
+        # only a scan from the beginning that saw every member's list is proof of what
+        # exists: the hub may then tombstone the contacts it did not return (a resumed
+        # scan skipped some, a skipped member hid some, so neither may)
+        self.incomplete_because = self._gaps(users, after)
+        complete = not self.incomplete_because
+        if not complete:
+            log.warning(
+                "WeCom: scan not complete (%s): no contact is inferred deleted",
+                "; ".join(self.incomplete_because),
+            )
         if not records:
             yield Page(problems, final, scan_complete=complete)
             return
@@ -124,6 +143,20 @@ class WeComSource:
                 yield Page([*chunk, *problems], final, scan_complete=complete)
             else:
                 yield Page(chunk, json.dumps({"v": CURSOR_VERSION, "after": chunk[-1].key}))
+
+    def _gaps(self, users: list[str], after: str | None) -> list[str]:
+        """Why this scan cannot prove which contacts exist (empty list: it can)."""
+        gaps = []
+        if after is not None:
+            gaps.append("resumed after a cursor")
+        if not users:
+            gaps.append("the follow-user list is empty")
+        hidden = sorted(
+            userid for userid, code in self._skip_codes.items() if code not in _EMPTY_MEMBER_CODES
+        )
+        if hidden:
+            gaps.append(f"{len(hidden)} follow user(s) unreadable: {', '.join(hidden[:5])}")
+        return gaps
 
     def _corp_tags(self) -> dict[str, dict[str, str]]:
         try:
@@ -141,6 +174,7 @@ class WeComSource:
 
     def _scan(self, users: list[str]) -> dict[str, _Contact]:
         self.skipped_members = {}
+        self._skip_codes = {}
         contacts: dict[str, _Contact] = {}
         for i in range(0, len(users), self.chunk_size):
             self._scan_chunk(users[i : i + self.chunk_size], contacts)
@@ -154,6 +188,7 @@ class WeComSource:
                 raise
             if len(userids) == 1:
                 self.skipped_members[userids[0]] = f"WeCom errcode {exc.code}"
+                self._skip_codes[userids[0]] = exc.code
                 log.warning("WeCom: skipping follow user %s (errcode %s)", userids[0], exc.code)
                 return
             # one bad member fails the whole chunk: retry member by member to isolate it

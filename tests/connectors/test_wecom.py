@@ -406,6 +406,44 @@ def test_unreadable_member_is_skipped_and_flagged(big: FakeWeCom) -> None:
     assert len(contacts) == 250 - 1  # wm0042 had m042 as its only follower
 
 
+def test_a_skipped_member_makes_the_scan_incomplete(big: FakeWeCom) -> None:
+    # wm0042 is followed only by m042: a complete scan would have the hub tombstone it
+    full = list(source_for(big).pull("contacts", None))
+    assert full[-1].scan_complete
+    big.no_privilege = {"m042"}
+    source = source_for(big, page_size=100)
+    pages = list(source.pull("contacts", None))
+    assert not any(p.scan_complete for p in pages)
+    assert source.incomplete_because == ["1 follow user(s) unreadable: m042"]
+    # the next scan that sees everyone is complete again
+    big.no_privilege = set()
+    assert list(source.pull("contacts", None))[-1].scan_complete
+    assert source.incomplete_because == []
+
+
+def test_a_member_without_customers_does_not_make_the_scan_incomplete(fake: FakeWeCom) -> None:
+    fake.inject_errcode(84061, path="batch/get_by_user")  # the chunk of two members
+    fake.inject_errcode(84061, path="batch/get_by_user")  # lisi alone: 84061, zhangsan reads
+    source = source_for(fake)
+    pages = list(source.pull("contacts", None))
+    assert pages[-1].scan_complete and source.skipped_members
+    assert "84061" in next(iter(source.skipped_members.values()))
+
+
+def test_an_empty_follow_user_list_is_no_proof_that_everyone_left() -> None:
+    with FakeWeCom(corp_secret=SECRET) as empty:
+        source = source_for(empty)
+        pages = list(source.pull("contacts", None))
+    assert pages == [pages[0]] and not pages[0].records and not pages[0].scan_complete
+    assert source.incomplete_because == ["the follow-user list is empty"]
+
+
+def test_a_resumed_scan_is_never_complete(big: FakeWeCom) -> None:
+    source = source_for(big, page_size=100)
+    first = next(iter(source.pull("contacts", None)))
+    assert not list(source.pull("contacts", first.cursor))[-1].scan_complete
+
+
 @pytest.mark.parametrize(
     ("secret", "corp", "error"),
     [("wrong", None, AuthError), (SECRET, "wwnope", ConnectorConfigError)],
