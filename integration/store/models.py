@@ -37,6 +37,7 @@ __all__ = [
     "Decision",
     "GoldenCustomer",
     "GoldenMember",
+    "HubRun",
     "MatchPair",
     "Outbound",
     "QualityRun",
@@ -377,3 +378,25 @@ class CallbackInbox(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class HubRun(Base):
+    """One sync of a source or one run of a job, for ``chub status`` and the alerts."""
+
+    __tablename__ = "hub_run"
+    __table_args__ = (Index("ix_hub_run_kind_name", "kind", "name", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: "sync" (one source) | "job" (a run of the asset graph or part of it)
+    kind: Mapped[str] = mapped_column(String(16))
+    #: the source name, or the job name
+    name: Mapped[str] = mapped_column(String(128))
+    #: the Dagster run id, when Dagster ran it
+    run_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: "running" | "success" | "failure"
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: the counts of the run (records landed, flagged, ...)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
