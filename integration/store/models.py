@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -31,7 +32,9 @@ __all__ = [
     "CallbackInbox",
     "CallbackNonce",
     "GoldenHistory",
+    "GoldenSearchKey",
     "IdentityEvent",
+    "SearchIndexState",
     "MatchingState",
     "CustomerRow",
     "Decision",
@@ -45,6 +48,10 @@ __all__ = [
     "SyncState",
     "utcnow",
 ]
+
+
+#: the writing transaction's id as a number (PostgreSQL 13+); see IdentityEvent.txid
+PG_CURRENT_TXID = text("(pg_current_xact_id()::text::bigint)")
 
 
 def utcnow() -> datetime:
@@ -124,6 +131,10 @@ class ActivityRow(Base):
     channel: Mapped[str] = mapped_column(String(32))
     at: Mapped[str] = mapped_column(String(40))
     amount: Mapped[float | None] = mapped_column(Float, nullable=True)
+    #: ISO 4217 code of ``amount`` as the source says it (None: the hub's base currency)
+    currency: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    #: an order's state in canonical words (open / done / cancelled / refunded), if known
+    status: Mapped[str | None] = mapped_column(String(32), nullable=True)
     customer_stream: Mapped[str | None] = mapped_column(String(64), nullable=True)
     customer_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
@@ -254,7 +265,10 @@ class IdentityEvent(Base):
     """
 
     __tablename__ = "identity_event"
-    __table_args__ = (Index("ix_identity_event_golden", "golden_id"),)
+    __table_args__ = (
+        Index("ix_identity_event_golden", "golden_id"),
+        Index("ix_identity_event_txid", "txid", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -269,6 +283,39 @@ class IdentityEvent(Base):
     cause: Mapped[str] = mapped_column(String(16), default="engine")
     decision_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: PostgreSQL: the writing transaction's id (set by the database, migration 0005), so
+    #: the change feed hands out only events of finished transactions (web/api/feed.py);
+    #: None on SQLite, whose one writer at a time commits ids in order
+    txid: Mapped[int | None] = mapped_column(BigInteger, nullable=True, server_default=PG_CURRENT_TXID)
+
+
+class GoldenSearchKey(Base):
+    """What the API's search finds a golden record by: one row per normalized key (a name
+    and its pinyin, a phone, an e-mail, a company), kept by integration/web/api/index.py."""
+
+    __tablename__ = "golden_search_key"
+    __table_args__ = (
+        Index("ix_golden_search_key", "kind", "key", "golden_id"),
+        Index("ix_golden_search_key_golden", "golden_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    golden_id: Mapped[str] = mapped_column(String(32))
+    #: "name" | "phone" | "email" | "company"
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(255))
+
+
+class SearchIndexState(Base):
+    """How far the search keys follow the change feed (one row, name "golden")."""
+
+    __tablename__ = "search_index_state"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: the change-feed cursor the keys are current up to
+    cursor: Mapped[str] = mapped_column(String(64))
+    built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class GoldenHistory(Base):
