@@ -57,6 +57,7 @@ _HEADER = {
         "FSaleOrgId",
         "FSalerId",
         "FDocumentStatus",
+        "FCancelStatus",
         "FCreateDate",
         "FModifyDate",
         "FNote",

@@ -94,6 +94,7 @@ def order_spec(form_id: str = "SAL_SaleOrder") -> StreamSpec:
         "FCustId.FNumber",
         "FSalerId.FNumber",
         "FDocumentStatus",
+        "FCancelStatus",
         "FCreateDate",
         "FModifyDate",
     )
@@ -229,6 +230,14 @@ def map_order(
         detail={
             "bill_no": payload.get("FBillNo"),
             "status": payload.get("FDocumentStatus"),
+            # FCancelStatus B is 作废 (voided); an audited (C) order is done, others open
+            "order_status": (
+                "cancelled"
+                if payload.get("FCancelStatus") == "B"
+                else "done"
+                if payload.get("FDocumentStatus") == "C"
+                else "open"
+            ),
             "customer_number": payload.get("FCustId.FNumber"),
             "lines": len(lines),
         },

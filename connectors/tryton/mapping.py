@@ -159,5 +159,9 @@ def map_sale(payload: dict[str, Any], *, tz: str = "Asia/Shanghai") -> Activity:
             "number": payload.get("number"),
             "reference": payload.get("reference"),
             "state": payload.get("state"),
+            # Tryton sale states: draft, quotation, confirmed, processing, done, cancelled
+            "order_status": {"cancelled": "cancelled", "done": "done"}.get(
+                str(payload.get("state") or ""), "open"
+            ),
         },
     )

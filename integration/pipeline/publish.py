@@ -1,24 +1,67 @@
-"""Publishing: push golden records whose content changed since the last push.
+"""Publishing: push to a sink exactly the golden records whose pushed content changed.
 
-The ``outbound`` table remembers, per sink and golden id, the hash last accepted and the
-id the target gave it. A record the target refused is retried on later runs while the
-error is retryable and attempts remain; otherwise it is a dead letter until replayed.
+The ``outbound`` table remembers, per sink and golden id, a hash of what the sink last
+accepted (its *wire* content: the fields it maps, and the keys of its own member records
+for a write-back) and the id the target gave the record. So a golden record whose
+change touches no field this sink receives pushes nothing, and a new member record from
+the sink's own system is written back even when no field changed.
+
+Three kinds of records go out:
+
+- an **active** golden record: every surviving field, a cleared one as None (so the
+  sink clears it too), the flattened 360° facts, the crosswalk;
+- a **merged** golden id (retired, ``merged_into`` followed to the end of the chain) that
+  this sink was sent before: ``{"status": "merged", "merged_into": <survivor>}``; each
+  sink marks or deletes its record as it is configured to;
+- a **retired** golden id without a survivor (all its members left or were deleted):
+  ``{"status": "retired"}``.
+
+A refusal is retried on later runs while it is retryable and attempts remain; otherwise
+it is a dead letter (``chub deadletters SINK``) until replayed (``chub replay SINK``).
+Publishing holds the hub lock ``resolve``, so no resolve or golden build rewrites the
+identities it is pushing.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Engine, select, update
 
 from connectors.contract import OutboundRecord, PushResult, Sink
+from integration.events import follow
+from integration.golden.survivorship import LIST_FIELDS, SINGLE_FIELDS
+from integration.locks import hub_lock
 from integration.store import GoldenCustomer, GoldenMember, Outbound, session_scope
 from integration.store.models import utcnow
 
-__all__ = ["PublishReport", "publish", "replay_dead_letters"]
+__all__ = [
+    "PublishReport",
+    "dead_letters",
+    "outbound_fields",
+    "publish",
+    "replay_dead_letters",
+    "wire_hash",
+]
+
+#: facts flattened into the pushed record, under these names
+FACT_FIELDS = {
+    "orders_count": "orders",
+    "revenue": "revenue",
+    "revenue_currency": "revenue_currency",
+    "first_order_at": "first_order_at",
+    "last_order_at": "last_order_at",
+    "last_touch_at": "last_touch_at",
+    "lifecycle_stage": "lifecycle_stage",
+    "value_tier": "value_tier",
+    "churn_risk": "churn_risk",
+    "churn_reason": "churn_reason",
+}
 
 
 @dataclass
@@ -27,8 +70,10 @@ class PublishReport:
     candidates: int = 0
     pushed: int = 0
     created: int = 0
+    merged: int = 0
     failed: int = 0
     dead: int = 0
+    unchanged: int = 0
     held_back_by_quality: int = 0
     errors: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
@@ -37,46 +82,57 @@ class PublishReport:
         return {k: v for k, v in self.__dict__.items() if k != "sink"}
 
 
-def _outbound_fields(golden: GoldenCustomer) -> dict[str, Any]:
+def outbound_fields(golden: GoldenCustomer) -> dict[str, Any]:
+    """What every sink is offered for an active golden record (each maps what it takes)."""
     facts = golden.facts or {}
-    return {
-        **golden.fields,
-        "golden_id": golden.golden_id,
-        "version": golden.version,
-        "orders_count": facts.get("orders", 0),
-        "revenue": facts.get("revenue", 0.0),
-        "first_order_at": facts.get("first_order_at"),
-        "last_order_at": facts.get("last_order_at"),
-        "lifecycle_stage": facts.get("lifecycle_stage"),
-        "value_tier": facts.get("value_tier"),
-    }
+    fields: dict[str, Any] = {name: golden.fields.get(name) for name in SINGLE_FIELDS}
+    fields.update({name: golden.fields.get(name) for name in LIST_FIELDS})
+    fields.update({out: facts.get(name) for out, name in FACT_FIELDS.items()})
+    fields["golden_id"] = golden.golden_id
+    fields["status"] = "active"
+    fields["merged_into"] = None
+    fields["facts"] = facts
+    return fields
 
 
-def publish(
+def _retired_fields(golden_id: str, survivor: str | None) -> dict[str, Any]:
+    if survivor and survivor != golden_id:
+        return {"golden_id": golden_id, "status": "merged", "merged_into": survivor}
+    return {"golden_id": golden_id, "status": "retired", "merged_into": None}
+
+
+def wire_hash(sink: Sink, record: OutboundRecord) -> str:
+    """A hash of exactly what ``sink`` would receive for ``record``.
+
+    A sink may say what it sends with ``wire(record)``; otherwise every offered field
+    counts. The record's own-source keys always count (a write-back target)."""
+    wire = getattr(sink, "wire", None)
+    body = wire(record) if callable(wire) else record.fields
+    text = json.dumps(
+        {"w": body, "k": sorted(record.source_keys), "s": record.fields.get("status")},
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _candidates(
     engine: Engine,
     sink_name: str,
     sink: Sink,
     *,
-    require_quality: bool = True,
-    max_attempts: int = 5,
-    source_name: str | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> PublishReport:
-    """Push changed golden records to one sink.
-
-    ``source_name``: when the sink is also a source (write-back to the ERP or WeCom), only
-    golden records with a member from that source are pushed, with those members' keys.
-    """
-    report = PublishReport(sink=sink_name)
-    started = time.monotonic()
+    require_quality: bool,
+    max_attempts: int,
+    source_name: str | None,
+    only: Collection[str] | None,
+    report: PublishReport,
+) -> tuple[list[OutboundRecord], dict[str, str]]:
     with session_scope(engine) as session:
-        goldens = list(
-            session.scalars(
-                select(GoldenCustomer).where(
-                    GoldenCustomer.status == "active", GoldenCustomer.version > 0
-                )
-            )
-        )
+        q = select(GoldenCustomer).where(GoldenCustomer.version > 0)
+        if only is not None:
+            q = q.where(GoldenCustomer.golden_id.in_(sorted(only)))
+        goldens = list(session.scalars(q.order_by(GoldenCustomer.golden_id)))
         sent = {
             o.golden_id: o
             for o in session.scalars(select(Outbound).where(Outbound.sink == sink_name))
@@ -87,38 +143,86 @@ def publish(
                 select(GoldenMember).where(GoldenMember.source == source_name)
             ):
                 keys.setdefault(m.golden_id, []).append(m.source_key)
+        survivors = {
+            g.golden_id: follow(session, g.golden_id)
+            for g in goldens
+            if g.status == "retired" and g.golden_id in sent
+        }
     todo: list[OutboundRecord] = []
     hashes: dict[str, str] = {}
-    for g in sorted(goldens, key=lambda g: g.golden_id):
+    for g in goldens:
         out = sent.get(g.golden_id)
-        if out is not None and out.last_hash == g.content_hash and out.status == "ok":
-            continue
-        if out is not None and out.status == "dead" and out.last_hash == g.content_hash:
-            continue  # a dead letter waits for a replay or a new version
+        if g.status == "retired":
+            if out is None or out.last_hash is None and out.target_id is None:
+                continue  # never reached this sink: nothing to mark there
+            fields = _retired_fields(g.golden_id, survivors.get(g.golden_id))
+            own_keys: tuple[str, ...] = ()
+        else:
+            if source_name is not None and g.golden_id not in keys:
+                continue
+            if require_quality and g.verdict != "ok":
+                report.held_back_by_quality += 1
+                continue
+            fields = outbound_fields(g)
+            own_keys = tuple(sorted(keys.get(g.golden_id, ())))
+        record = OutboundRecord(
+            g.golden_id,
+            fields,
+            target_id=out.target_id if out else None,
+            source_keys=own_keys,
+        )
+        digest = wire_hash(sink, record)
+        if out is not None and out.last_hash == digest and out.status in ("ok", "dead"):
+            report.unchanged += out.status == "ok"
+            continue  # accepted already, or a dead letter waiting for a replay
         if out is not None and out.status == "failed" and out.attempts >= max_attempts:
             continue
-        if source_name is not None and g.golden_id not in keys:
-            continue
-        if require_quality and g.verdict != "ok":
-            report.held_back_by_quality += 1
-            continue
-        todo.append(
-            OutboundRecord(
-                g.golden_id,
-                _outbound_fields(g),
-                target_id=out.target_id if out else None,
-                source_keys=tuple(sorted(keys.get(g.golden_id, ()))),
-            )
+        todo.append(record)
+        hashes[g.golden_id] = digest
+    return todo, hashes
+
+
+def publish(
+    engine: Engine,
+    sink_name: str,
+    sink: Sink,
+    *,
+    require_quality: bool = True,
+    max_attempts: int = 5,
+    source_name: str | None = None,
+    only: Collection[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+    lock_wait: float | None = None,
+) -> PublishReport:
+    """Push changed golden records to one sink, in the sink's batch size.
+
+    ``source_name``: when the sink is also a source (write-back to the ERP or WeCom),
+    only golden records with a member from that source are pushed, with those members'
+    keys. ``only``: push just these golden ids (a replay).
+    """
+    report = PublishReport(sink=sink_name)
+    started = time.monotonic()
+    with hub_lock(engine, "resolve", wait=lock_wait):
+        todo, hashes = _candidates(
+            engine,
+            sink_name,
+            sink,
+            require_quality=require_quality,
+            max_attempts=max_attempts,
+            source_name=source_name,
+            only=only,
+            report=report,
         )
-        hashes[g.golden_id] = g.content_hash
-    report.candidates = len(todo)
-    size = max(1, sink.batch_size)
-    for i in range(0, len(todo), size):
-        batch = todo[i : i + size]
-        results = sink.push(batch)
-        _record(engine, sink_name, batch, results, hashes, max_attempts, report)
-        if progress:
-            progress(f"{sink_name}: pushed {report.pushed}/{report.candidates}")
+        report.candidates = len(todo)
+        size = max(1, sink.batch_size)
+        for i in range(0, len(todo), size):
+            batch = todo[i : i + size]
+            results = sink.push(batch)
+            # each batch's results are committed before the next is sent: a crash loses at
+            # most one batch's bookkeeping, and re-sending it is an idempotent upsert
+            _record(engine, sink_name, batch, results, hashes, max_attempts, report)
+            if progress:
+                progress(f"{sink_name}: pushed {report.pushed}/{report.candidates}")
     report.seconds = round(time.monotonic() - started, 3)
     return report
 
@@ -126,8 +230,8 @@ def publish(
 def _record(
     engine: Engine,
     sink_name: str,
-    batch: list[OutboundRecord],
-    results: list[PushResult],
+    batch: Sequence[OutboundRecord],
+    results: Sequence[PushResult],
     hashes: dict[str, str],
     max_attempts: int,
     report: PublishReport,
@@ -150,13 +254,14 @@ def _record(
                 out.pushed_at = now
                 report.pushed += 1
                 report.created += result.created
+                report.merged += record.fields.get("status") != "active"
                 continue
             out.attempts = (out.attempts or 0) + 1
             out.last_error = result.error
             dead = not result.retryable or out.attempts >= max_attempts
             out.status = "dead" if dead else "failed"
             if dead:
-                # remember which version died, so an unchanged record is not retried forever
+                # remember which content died, so an unchanged record is not retried forever
                 out.last_hash = hashes[record.golden_id]
             report.failed += 1
             report.dead += dead
@@ -164,12 +269,32 @@ def _record(
             report.errors[key] = report.errors.get(key, 0) + 1
 
 
-def replay_dead_letters(engine: Engine, sink_name: str) -> int:
-    """Make dead letters of one sink eligible again; returns how many."""
+@dataclass(frozen=True)
+class DeadLetter:
+    golden_id: str
+    attempts: int
+    error: str
+    target_id: str | None
+
+
+def dead_letters(engine: Engine, sink_name: str) -> list[DeadLetter]:
+    """The dead letters of one sink, by golden id, each with the error that killed it."""
     with session_scope(engine) as session:
-        result = session.execute(
-            update(Outbound)
+        rows = session.scalars(
+            select(Outbound)
             .where(Outbound.sink == sink_name, Outbound.status == "dead")
-            .values(status="failed", attempts=0, last_hash=None)
+            .order_by(Outbound.golden_id)
         )
+        return [DeadLetter(o.golden_id, o.attempts, o.last_error or "", o.target_id) for o in rows]
+
+
+def replay_dead_letters(
+    engine: Engine, sink_name: str, golden_ids: Collection[str] | None = None
+) -> int:
+    """Make dead letters of one sink (all, or just ``golden_ids``) eligible again."""
+    with session_scope(engine) as session:
+        q = update(Outbound).where(Outbound.sink == sink_name, Outbound.status == "dead")
+        if golden_ids is not None:
+            q = q.where(Outbound.golden_id.in_(sorted(golden_ids)))
+        result = session.execute(q.values(status="failed", attempts=0, last_hash=None))
         return int(cast(CursorResult[Any], result).rowcount or 0)

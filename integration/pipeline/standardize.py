@@ -217,6 +217,11 @@ def _standardize_one(
             channel=a.channel,
             at=a.at,
             amount=a.amount,
+            # an order's currency and canonical state (open / done / cancelled / refunded,
+            # set by the connector's mapping): the golden facts count revenue per currency
+            # and leave out cancelled and refunded orders
+            currency=(a.currency or "").strip().upper() or None,
+            status=str(a.detail.get("order_status") or "").strip().lower() or None,
             customer_stream=a.customer_stream,
             customer_key=a.customer_key,
             phone=normalize_phone(a.phone) if a.phone else None,
