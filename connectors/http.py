@@ -14,13 +14,15 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import httpx
+from pydantic import AfterValidator
 
 from connectors.contract import AuthError, RemoteError, ThrottledError, TransientError
 
-__all__ = ["HttpClient", "RetryPolicy", "mask_phones", "redact_url"]
+__all__ = ["HttpClient", "HttpUrl", "RetryPolicy", "mask_phones", "redact_url"]
 
 log = logging.getLogger("connectors.http")
 
@@ -29,6 +31,26 @@ _SECRET_PARAMS = re.compile(
     r"appsecret|accesskeysecret|hapikey)=)[^&\s]+"
 )
 _PHONE = re.compile(r"(?<!\d)(\+?\d{0,4}[ -]?)(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)")
+
+
+def _http_url(value: str) -> str:
+    """Refuse at load what would only fail at the first request as a transport error."""
+    parts = urlsplit(value.strip())
+    try:
+        parts.port  # noqa: B018 (reading it checks it: "host:abc" raises)
+    except ValueError:
+        raise ValueError(f"has an invalid port: {value[:80]!r}") from None
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or any(c.isspace() for c in value.strip())
+    ):
+        raise ValueError(f"must be an http(s) URL such as https://host/path, not {value[:80]!r}")
+    return value.strip()
+
+
+#: a Settings field holding a connector's base URL: ``http(s)://host[...]``, checked at load
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
 
 
 def redact_url(url: str) -> str:

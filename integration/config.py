@@ -95,7 +95,11 @@ class Settings(BaseModel):
         return url
 
 
-def _expand_env(value: Any, path: Path, key: str) -> Any:
+#: (key, problem) pairs found while loading one file; reported together at the end
+_Problems = list[tuple[str, str]]
+
+
+def _expand_env(value: Any, key: str, problems: _Problems) -> Any:
     if isinstance(value, str):
 
         def repl(m: re.Match[str]) -> str:
@@ -104,65 +108,93 @@ def _expand_env(value: Any, path: Path, key: str) -> Any:
                 return os.environ[name]
             if default is not None:
                 return default
-            raise ConfigError(path, key, f"environment variable {name} is not set")
+            problems.append((key, f"environment variable {name} is not set"))
+            return m.group(0)
 
         return _ENV_REF.sub(repl, value)
     if isinstance(value, dict):
-        return {k: _expand_env(v, path, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
+        return {
+            k: _expand_env(v, f"{key}.{k}" if key else str(k), problems) for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [_expand_env(v, path, f"{key}[{i}]") for i, v in enumerate(value)]
+        return [_expand_env(v, f"{key}[{i}]", problems) for i, v in enumerate(value)]
     return value
 
 
-def _pydantic_error(path: Path, prefix: str, exc: ValidationError) -> ConfigError:
-    err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"])
-    key = f"{prefix}.{loc}" if prefix and loc else prefix or loc
-    msg = err["msg"]
-    if err["type"] == "extra_forbidden":
-        msg = "unknown key"
-    elif err["type"] == "missing":
-        msg = "required key is missing"
-    return ConfigError(path, key, msg[0].lower() + msg[1:])
+def _pydantic_problems(prefix: str, exc: ValidationError) -> _Problems:
+    found: _Problems = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        key = f"{prefix}.{loc}" if prefix and loc else prefix or loc
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        found.append((key, msg[0].lower() + msg[1:] if msg else "is invalid"))
+    return found
 
 
-def _section(raw: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
+def _section(raw: dict[str, Any], name: str, problems: _Problems) -> dict[str, Any]:
     value = raw.get(name) or {}
     if not isinstance(value, dict):
-        raise ConfigError(path, name, f"must be a mapping, not {type(value).__name__}")
+        problems.append((name, f"must be a mapping, not {type(value).__name__}"))
+        return {}
     return value
 
 
-def _endpoints(raw: dict[str, Any], role: Literal["source", "sink"], path: Path) -> dict[str, Any]:
+def _endpoints(
+    raw: dict[str, Any],
+    role: Literal["source", "sink"],
+    base_dir: Path,
+    problems: _Problems,
+) -> dict[str, Any]:
     section = role + "s"
     out: dict[str, Any] = {}
-    for name, body in _section(raw, section, path).items():
+    for name, body in _section(raw, section, problems).items():
         key = f"{section}.{name}"
         if not isinstance(body, dict):
-            raise ConfigError(path, key, "must be a mapping with at least a 'type'")
+            problems.append((key, "must be a mapping with at least a 'type'"))
+            continue
         body = dict(body)
         type_name = body.pop("type", None)
         if not type_name:
-            raise ConfigError(path, f"{key}.type", "required key is missing")
+            problems.append((f"{key}.type", "required key is missing"))
+            continue
         schedule = body.pop("schedule", None) if role == "source" else None
         try:
             model = settings_model(role, str(type_name))
         except ConnectorConfigError as exc:
-            raise ConfigError(path, f"{key}.type", str(exc)) from None
+            problems.append((f"{key}.type", str(exc)))
+            continue
         except ImportError as exc:
-            raise ConfigError(path, f"{key}.type", f"connector cannot be loaded: {exc}") from None
+            problems.append((f"{key}.type", f"connector cannot be loaded: {exc}"))
+            continue
         try:
-            settings = model.model_validate(body)
+            # base_dir: a connector resolves its relative paths against chub.yaml's folder
+            settings = model.model_validate(body, context={"base_dir": str(base_dir)})
         except ValidationError as exc:
-            raise _pydantic_error(path, key, exc) from None
+            problems.extend(_pydantic_problems(key, exc))
+            continue
         cls = SourceConfig if role == "source" else SinkConfig
         extra = {"schedule": schedule} if role == "source" else {}
         out[str(name)] = cls(name=str(name), type=str(type_name), settings=settings, **extra)
     return out
 
 
+def _model(
+    model: type[BaseModel], raw: dict[str, Any], key: str, problems: _Problems
+) -> BaseModel | None:
+    try:
+        return model.model_validate(_section(raw, key, problems))
+    except ValidationError as exc:
+        problems.extend(_pydantic_problems(key, exc))
+        return None
+
+
 def load_settings(path: str | Path = DEFAULT_CONFIG) -> Settings:
-    """Read and validate chub.yaml; raise ConfigError naming file, key and problem."""
+    """Read and validate chub.yaml; raise one ConfigError naming file, key and problem of
+    every mistake found (a file that cannot be read or parsed stops at that)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -182,37 +214,44 @@ def load_settings(path: str | Path = DEFAULT_CONFIG) -> Settings:
         ) from None
     if not isinstance(raw, dict):
         raise ConfigError(path, "", "must be a YAML mapping at the top level")
-    raw = _expand_env(raw, path, "")
+    problems: _Problems = []
+    raw = _expand_env(raw, "", problems)
+    unset = {key for key, _ in problems}
     from integration.sections import SECTIONS
 
     known = {"hub", "sources", "sinks", "matching", "publish", "quality", *SECTIONS}
     for key in raw:
         if key not in known:
-            raise ConfigError(
-                path, str(key), f"unknown key (expected one of {', '.join(sorted(known))})"
-            )
+            problems.append((str(key), f"unknown key (expected one of {', '.join(sorted(known))})"))
     parts: dict[str, Any] = {}
-    for key, model in (
+    models: list[tuple[str, type[BaseModel]]] = [
         ("hub", HubSettings),
         ("matching", MatchingSettings),
         ("publish", PublishSettings),
-    ):
-        try:
-            parts[key] = model.model_validate(_section(raw, key, path))
-        except ValidationError as exc:
-            raise _pydantic_error(path, key, exc) from None
-    for key, section_model in SECTIONS.items():
-        try:
-            parts[key] = section_model.model_validate(_section(raw, key, path))
-        except ValidationError as exc:
-            raise _pydantic_error(path, key, exc) from None
-    if parts["matching"].lower > parts["matching"].upper:
-        raise ConfigError(path, "matching.lower", "must not be above matching.upper")
+        *SECTIONS.items(),
+    ]
+    for key, model in models:
+        parts[key] = _model(model, raw, key, problems)
+    matching = parts["matching"]
+    if isinstance(matching, MatchingSettings) and matching.lower > matching.upper:
+        problems.append(("matching.lower", "must not be above matching.upper"))
+    base_dir = path.resolve().parent
+    sources = _endpoints(raw, "source", base_dir, problems)
+    sinks = _endpoints(raw, "sink", base_dir, problems)
+    quality = _section(raw, "quality", problems)
+    if problems:
+        # an unset variable also fails its key's validation: say it once, the cause
+        first_seen = [
+            (key, problem)
+            for key, problem in problems
+            if key not in unset or problem.startswith("environment variable")
+        ]
+        raise ConfigError.of(path, list(dict.fromkeys(first_seen)))
     return Settings(
         path=str(path),
-        base_dir=str(path.resolve().parent),
-        sources=_endpoints(raw, "source", path),
-        sinks=_endpoints(raw, "sink", path),
-        quality=_section(raw, "quality", path),
+        base_dir=str(base_dir),
+        sources=sources,
+        sinks=sinks,
+        quality=quality,
         **parts,
     )

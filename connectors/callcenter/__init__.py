@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.callcenter.source import CallCenterSource
+from connectors.http import HttpUrl
 
 __all__ = ["CallCenterSource", "Settings", "build_source"]
 
@@ -15,7 +16,7 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     #: e.g. https://acme.zendesk.com (``/api/v2`` is appended)
-    base_url: str
+    base_url: HttpUrl
     email: str
     api_token: str
     #: unix seconds where the very first (``--full``) export starts

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from connectors.dropfolder.mapping import ALLOWED_COLUMNS
 from connectors.dropfolder.source import DropFolderSource
@@ -17,6 +18,8 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    #: the folder; a relative path is relative to chub.yaml's folder. It must exist when
+    #: chub.yaml is loaded, so a typo is a configuration error, not a failed sync later
     path: str
     #: glob(s) relative to ``path``
     pattern: str | list[str] = Field(default_factory=lambda: ["*.csv", "*.xlsx"])
@@ -35,6 +38,19 @@ class Settings(BaseModel):
     page_size: int = Field(default=500, ge=1)
     #: skip files modified less than this many seconds ago (still being copied in)
     settle_seconds: float = Field(default=0.0, ge=0)
+
+    @field_validator("path")
+    @classmethod
+    def _existing_folder(cls, value: str, info: ValidationInfo) -> str:
+        folder = Path(value).expanduser()
+        base_dir = (info.context or {}).get("base_dir")
+        if not folder.is_absolute() and base_dir:
+            folder = Path(base_dir) / folder
+        if not folder.exists():
+            raise ValueError(f"folder {str(folder)!r} does not exist")
+        if not folder.is_dir():
+            raise ValueError(f"{str(folder)!r} is not a folder")
+        return str(folder)
 
     @field_validator("columns")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from connectors.http import HttpUrl
 from connectors.hubspot.mapping import CONTACT_PROPERTIES
 from connectors.hubspot.sink import HubSpotSink
 from connectors.hubspot.source import HubSpotSource
@@ -18,7 +19,7 @@ class Settings(BaseModel):
 
     #: private-app or OAuth access token
     token: str
-    base_url: str = "https://api.hubapi.com"
+    base_url: HttpUrl = "https://api.hubapi.com"
     properties: list[str] = Field(default_factory=lambda: list(CONTACT_PROPERTIES))
     #: list page size (HubSpot max 100)
     page_size: int = Field(default=100, ge=1, le=100)

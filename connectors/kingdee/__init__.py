@@ -9,6 +9,7 @@ from typing import Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from connectors.http import HttpUrl
 from connectors.kingdee.client import KingdeeClient
 from connectors.kingdee.sink import KingdeeSink
 from connectors.kingdee.source import KingdeeSource
@@ -28,7 +29,7 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    base_url: str  # e.g. https://erp.example.com/K3Cloud/
+    base_url: HttpUrl  # e.g. https://erp.example.com/K3Cloud/
     acct_id: str  # data centre id (GetDataCenterList)
     username: str
     password: str | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from connectors.http import HttpUrl
 from connectors.salesforce.sink import SalesforceSink
 
 __all__ = ["SalesforceSink", "Settings", "build_sink"]
@@ -19,13 +20,13 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     #: e.g. https://acme.my.salesforce.com
-    instance_url: str
+    instance_url: HttpUrl
     api_version: str = "v60.0"
     access_token: str | None = None
     client_id: str | None = None
     client_secret: str | None = None
     #: default ``<instance_url>/services/oauth2/token``
-    token_url: str | None = None
+    token_url: HttpUrl | None = None
     sobject: str = "Account"
     #: a field marked "External ID" (and unique) on the sObject, holding our golden id
     external_id_field: str = "Chub_Golden_Id__c"

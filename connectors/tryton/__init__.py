@@ -9,6 +9,7 @@ from typing import Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
+from connectors.http import HttpUrl
 from connectors.tryton.client import TrytonClient
 from connectors.tryton.sink import TrytonSink
 from connectors.tryton.source import TrytonSource
@@ -21,7 +22,7 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    url: str  # server root, e.g. http://erp.example.com:8000/
+    url: HttpUrl  # server root, e.g. http://erp.example.com:8000/
     database: str
     username: str
     password: str

@@ -10,6 +10,7 @@ from typing import Annotated
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from connectors.http import HttpUrl
 from connectors.wecom.callback import ContactChange, WSGIApp, make_callback_app
 from connectors.wecom.client import WeComClient
 from connectors.wecom.sink import WeComSink
@@ -35,7 +36,7 @@ class Settings(BaseModel):
     corp_id: str = Field(min_length=1)
     #: secret of the self-built app listed under 客户联系 → 可调用接口的应用
     corp_secret: str = Field(min_length=1)
-    base_url: str = "https://qyapi.weixin.qq.com/cgi-bin/"
+    base_url: HttpUrl = "https://qyapi.weixin.qq.com/cgi-bin/"
     timeout: Annotated[float, Field(gt=0)] = 15.0
     max_attempts: Annotated[int, Field(ge=1, le=10)] = 5
     #: wait after errcode 45009 (a frequency block lasts 60 s)

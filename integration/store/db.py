@@ -31,12 +31,38 @@ class HubStoreError(Exception):
 
 
 def _redacted(url: str) -> str:
+    """The URL with its password masked, even when SQLAlchemy cannot parse it."""
     from sqlalchemy.engine import make_url
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # an unparsable URL is reported as it is, it carries no password we know
+    except Exception:  # unparsable: mask by hand, without trusting any of its structure
+        return _mask_userinfo(url)
+
+
+def _mask_userinfo(url: str) -> str:
+    # the credentials sit between "://" and the last "@" of the authority; a password may
+    # itself hold "@", "/" or ":", so everything after the first ":" there is masked
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    if "@" not in rest:
         return url
+    userinfo, _, host = rest.rpartition("@")
+    user, colon, _password = userinfo.partition(":")
+    return f"{scheme}{sep}{user}{':***' if colon else ''}@{host}"
+
+
+def _password_of(url: str) -> str:
+    rest = url.partition("://")[2] or url
+    return rest.rpartition("@")[0].partition(":")[2] if "@" in rest else ""
+
+
+def _scrubbed(text: str, url: str) -> str:
+    """``text`` (a driver's error message) without the URL's password anywhere in it."""
+    password = _password_of(url)
+    text = text.replace(url, _redacted(url))
+    return text.replace(password, "***") if password else text
 
 
 def make_engine(url: str) -> Engine:
@@ -48,7 +74,9 @@ def make_engine(url: str) -> Engine:
                 path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, future=True, pool_pre_ping=True)
     except (SQLAlchemyError, ImportError, ValueError) as exc:
-        raise HubStoreError(f"cannot use hub database {_redacted(url)}: {exc}") from exc
+        raise HubStoreError(
+            f"cannot use hub database {_redacted(url)}: {_scrubbed(str(exc), url)}"
+        ) from None
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")

@@ -176,8 +176,17 @@ def test_headers_as_canonical_names_and_defaults(tmp_path: Path) -> None:
 def test_settings_and_folder_errors(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="unknown canonical field"):
         Settings(path=str(tmp_path), columns={"nmae": "姓名"})
+    with pytest.raises(ValidationError, match="missing' does not exist"):
+        source(tmp_path / "missing")  # at load, not at the first sync
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValidationError, match="is not a folder"):
+        source(tmp_path / "file")
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    later = source(gone)
+    gone.rmdir()  # removed after chub.yaml was loaded: the sync says so
     with pytest.raises(ConnectorConfigError):
-        pull_all(source(tmp_path / "missing"))
+        pull_all(later)
     empty, cursor = pull_all(source(tmp_path))
     assert empty == [] and json.loads(cursor) == {"done": []}
 

@@ -79,3 +79,59 @@ def test_env_default_is_used_when_the_variable_is_unset(tmp_path, monkeypatch) -
     monkeypatch.delenv("CHUB_X_URL", raising=False)
     path = _write(tmp_path, "hub:\n  database_url: ${CHUB_X_URL:-sqlite:///x.db}\n")
     assert load_settings(path).hub.database_url == "sqlite:///x.db"
+
+
+def test_every_problem_of_a_file_is_reported_at_once(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("TEST_HUBSPOT_TOKEN", raising=False)
+    path = _write(
+        tmp_path,
+        """
+sources:
+  marketing:
+    type: hubspot
+    base_url: not a url
+    token: ${TEST_HUBSPOT_TOKEN}
+  leads:
+    type: dropfolder
+    path: exports/leads
+  broken:
+    colour: red
+matching:
+  upper: high
+hubb: {}
+""",
+    )
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}: 6 problems: "), message
+    for key, problem in [
+        ("sources.marketing.base_url", "must be an http(s) URL"),
+        ("sources.marketing.token", "environment variable TEST_HUBSPOT_TOKEN is not set"),
+        ("sources.leads.path", f"folder '{tmp_path / 'exports/leads'}' does not exist"),
+        ("sources.broken.type", "required key is missing"),
+        ("matching.upper", "valid number"),
+        ("hubb", "unknown key"),
+    ]:
+        assert any(k == key and problem in p for k, p in err.value.problems), (key, message)
+        assert f"{key}: " in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "url", ["127.0.0.1:9", "hubapi.com", "ftp://x.example", "http://", "http://h:port"]
+)
+def test_a_base_url_that_is_no_url_is_refused_at_load(tmp_path, url: str) -> None:  # type: ignore[no-untyped-def]
+    path = _write(
+        tmp_path, f"sources:\n  m:\n    type: hubspot\n    token: t\n    base_url: '{url}'\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert err.value.key == "sources.m.base_url" and len(err.value.problems) == 1, str(err.value)
+
+
+def test_a_relative_drop_folder_is_relative_to_chub_yaml(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "exports").mkdir()
+    monkeypatch.chdir("/")
+    path = _write(tmp_path, "sources:\n  leads:\n    type: dropfolder\n    path: exports\n")
+    assert load_settings(path).sources["leads"].settings.path == str(tmp_path / "exports")
