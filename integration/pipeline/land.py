@@ -1,25 +1,89 @@
-"""Landing: pages of raw records go into ``source_record`` with their cursor, atomically."""
+"""Landing: pages of raw records go into ``source_record`` with their cursor, atomically.
+
+Three promises, on SQLite as on PostgreSQL:
+
+* **A page always commits.** Every record is made storable before it meets the database
+  (:func:`storable`): a key that is too long, holds control characters or is no text is
+  stored under a deterministic bounded key; a payload PostgreSQL would refuse (a NUL, a
+  lone surrogate, NaN), that is no JSON object or is over the size bound lands *raw and
+  flagged* (``payload`` None, ``raw_text`` what arrived, ``problem`` why). Should the
+  database still refuse a record, the page is landed again record by record and the
+  refused ones land flagged, so one record never stops a source.
+* **Deletions only from a complete scan, atomically, and never en masse.** A page marked
+  ``scan_complete`` tombstones the stream's unseen records in the same transaction as
+  that page and its cursor; a scan that would tombstone more than
+  ``landing.max_delete_share`` of the live records, or that returned no live record at
+  all, tombstones nothing and fails with :class:`MassDeletionRefused`.
+* **One writer per source**: :func:`sync_source` holds the hub lock ``sync:<source>``, so
+  two syncs never interleave their cursors.
+
+Speed does not depend on the planner: on PostgreSQL (psycopg 3) a page is COPYed into a
+temporary table and merged with one ``INSERT ... ON CONFLICT DO UPDATE``, whose conflict
+check always goes through the unique index; elsewhere (SQLite) the page's existing rows
+are read with one indexed lookup per 500 keys and written with ``executemany``.
+"""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, DateTime, Engine, Table, bindparam, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DataError, StatementError
 
 from connectors.contract import Page, RawRecord, Source
-from integration.store import SourceRecord, SyncState, session_scope
+from integration.errors import ChubError
+from integration.locks import hub_lock
+from integration.sections.landing import DeletionLimits, LandingSettings
+from integration.store import SourceRecord, SyncState
 from integration.store.models import utcnow
 
-__all__ = ["LandingReport", "land_page", "land_records", "payload_hash", "sync_source"]
+__all__ = [
+    "LandingReport",
+    "MassDeletionRefused",
+    "bounded_key",
+    "land_page",
+    "land_records",
+    "payload_hash",
+    "read_cursor",
+    "storable",
+    "sync_source",
+]
 
 #: how many old hashes a record remembers
 _HASH_HISTORY = 20
+#: column lengths, read from the model so the two never disagree
+_KEY_LEN = SourceRecord.__table__.c.source_key.type.length  # type: ignore[attr-defined]
+_NAME_LEN = SourceRecord.__table__.c.source.type.length  # type: ignore[attr-defined]
+_STREAM_LEN = SourceRecord.__table__.c.stream.type.length  # type: ignore[attr-defined]
+#: the readable part of a bounded key; the rest is "~" and 32 hex digits of its hash
+_KEY_PREFIX = 200
+_PROBLEM_LEN = 4000
+_LOOKUP_CHUNK = 500
+
+#: what may not be in a key: C0 and C1 control characters, DEL, lone surrogates
+_KEY_BAD = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+#: what no text column takes (PostgreSQL refuses NUL; no driver encodes a lone surrogate)
+_TEXT_BAD = re.compile("[\x00\ud800-\udfff]")
+#: what a person should see escaped in raw text
+_RAW_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+#: a NUL written by json.dumps (``\u0000`` after an even number of backslashes)
+_JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+#: the cursor of a source that put something unstorable in it, kept reversibly
+_CURSOR_B64 = "chub-b64:"
+
+
+class MassDeletionRefused(ChubError):
+    """A complete scan would have tombstoned too many records; nothing was marked deleted."""
 
 
 def payload_hash(record: RawRecord) -> str:
@@ -49,143 +113,591 @@ class LandingReport:
         return {k: v for k, v in self.__dict__.items() if k != "source"}
 
 
-def land_page(engine: Engine, source: str, stream: str, page: Page, report: LandingReport) -> None:
-    """Store one page and the cursor after it in one transaction."""
-    _land(engine, source, stream, page.records, report, cursor=page.cursor, move_cursor=True)
+# ---------------------------------------------------------------- making records storable
 
 
-def land_records(
-    engine: Engine, source: str, stream: str, records: Sequence[RawRecord], report: LandingReport
+class _Row(NamedTuple):
+    """A record as it will be stored; the field order is the staging table's."""
+
+    key: str
+    payload: str | None  # JSON text
+    raw_text: str | None
+    problem: str | None
+    digest: str
+    deleted: bool
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _visible(value: str, limit: int) -> tuple[str, list[str]]:
+    """``value`` with invisible characters escaped and cut to ``limit``; what was done."""
+    done = []
+    if _RAW_INVISIBLE.search(value):
+        value = _RAW_INVISIBLE.sub(_escape, value)
+        done.append("control characters escaped")
+    if len(value) > limit:
+        done.append(f"cut from {len(value)} to {limit} characters")
+        value = value[:limit]
+    return value, done
+
+
+def _hashed_key(original: str) -> str:
+    digest = hashlib.sha256(original.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"{_KEY_BAD.sub('', original)[:_KEY_PREFIX]}~{digest}"
+
+
+def bounded_key(key: str) -> str:
+    """The key a record is stored under: itself when it fits and is clean text, otherwise
+    a readable prefix and a hash of the whole (the same key always gives the same result,
+    so a re-sync finds the row again and an activity still links to its customer)."""
+    if len(key) <= _KEY_LEN and not _KEY_BAD.search(key):
+        return key
+    return _hashed_key(key)
+
+
+def _stored_key(key: Any) -> tuple[str, str | None]:
+    """(key to store, why it is not the source's key) for a record's key."""
+    if isinstance(key, str):
+        stored = bounded_key(key)
+        if stored == key:
+            return key, None
+        why = (
+            f"source key of {len(key)} characters is longer than {_KEY_LEN}"
+            if len(key) > _KEY_LEN
+            else "source key holds control characters"
+        )
+    elif isinstance(key, int) and not isinstance(key, bool):
+        return str(key), None  # a numeric id: its text is the key
+    else:
+        key = f"{type(key).__name__}:{key!r}"
+        stored, why = _hashed_key(key), "source key is not text"
+    original, _ = _visible(key, 1000)
+    return stored, f"{why}: landed under {stored!r}; the source's key: {original}"
+
+
+def _payload_json(payload: Any, limit: int) -> tuple[str | None, str | None, str]:
+    """(JSON text to store, why it cannot be stored, text to keep if it cannot)."""
+    if not isinstance(payload, dict):
+        return None, f"payload is a {type(payload).__name__}, not a JSON object", repr(payload)
+    try:
+        # the same text payload_hash hashes (allow_nan only changes what NaN does)
+        body = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str, allow_nan=False)
+    except ValueError as exc:  # NaN / infinity, a circular reference
+        return None, f"payload cannot be JSON: {exc}", _loose_json(payload)
+    except (TypeError, RecursionError) as exc:  # keys of mixed types, nested too deep
+        return None, f"payload cannot be JSON: {type(exc).__name__}: {exc}", repr(payload)
+    if len(body) > limit:
+        return None, f"payload of {len(body)} characters is over the {limit} limit", body
+    if _TEXT_BAD.search(body) or ("\\u0000" in body and _JSON_NUL.search(body)):
+        return None, "payload holds NUL characters or lone surrogates", body
+    return body, None, body
+
+
+def _loose_json(payload: Any) -> str:
+    try:
+        return json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    except (TypeError, ValueError, RecursionError):
+        return repr(payload)
+
+
+def storable(record: Any, max_chars: int = 1_000_000) -> _Row:
+    """``record`` as it can be stored: itself when it can, else raw and flagged with why."""
+    if not isinstance(record, RawRecord):
+        text_of = repr(record)
+        record = RawRecord(key=text_of, payload=None, problem="not a record", raw_text=text_of)
+    key, key_problem = _stored_key(record.key)
+    deleted = bool(record.deleted)
+    problem = None if record.problem is None else str(record.problem)
+    raw_text = None if record.raw_text is None else str(record.raw_text)
+    body: str | None = None
+    notes = [key_problem] if key_problem else []
+    if record.payload is not None:
+        body, payload_problem, as_text = _payload_json(record.payload, max_chars)
+        if payload_problem or key_problem:
+            # raw and flagged: what arrived, as text, for a person to read
+            notes += [payload_problem] if payload_problem else []
+            body, raw_text = None, as_text
+    if raw_text is not None:
+        raw_text, done = _visible(raw_text, max_chars)
+        notes += [f"raw text: {', '.join(done)}"] if done else []
+    if problem is not None and _TEXT_BAD.search(problem):
+        problem = _TEXT_BAD.sub(_escape, problem)
+    if notes:
+        problem = "; ".join([problem, *notes] if problem else notes)
+    if problem is not None and len(problem) > _PROBLEM_LEN:
+        problem = problem[:_PROBLEM_LEN]
+    if body is not None and notes == []:
+        hashed = ("deleted\x00" + body) if deleted else body
+        digest = hashlib.sha256(hashed.encode("utf-8")).hexdigest()
+    else:
+        digest = payload_hash(RawRecord(key, None, deleted, problem, raw_text))
+    return _Row(key, body, raw_text, problem, digest, deleted)
+
+
+def _refused(row: _Row, exc: BaseException) -> _Row:
+    """The last resort for a record the database refused anyway: ASCII only, no payload."""
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:500]
+    problem = f"the hub database refused this record ({type(exc).__name__}: {reason})"
+    raw = ascii(row.payload if row.payload is not None else row.raw_text)[:100_000]
+    key = row.key if row.key.isascii() and bounded_key(row.key) == row.key else None
+    key = key or _hashed_key(ascii(row.key))
+    digest = payload_hash(RawRecord(key, None, row.deleted, problem, raw))
+    return _Row(key, None, raw, problem, digest, row.deleted)
+
+
+def _check_name(what: str, name: str, limit: int) -> None:
+    if not isinstance(name, str) or not name or len(name) > limit or _KEY_BAD.search(name):
+        raise ChubError(
+            f"{what} name {name!r} cannot be stored: it must be 1 to {limit} characters "
+            "without control characters"
+        )
+
+
+# ---------------------------------------------------------------- writing a page
+
+
+@dataclass
+class _Counts:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+
+    def add(self, other: _Counts) -> None:
+        self.new += other.new
+        self.changed += other.changed
+        self.unchanged += other.unchanged
+        self.deleted += other.deleted
+
+
+_TS = DateTime(timezone=True)
+
+_INSERT = """
+INSERT INTO source_record (source, stream, source_key, payload, raw_text, problem,
+    payload_hash, hash_history, deleted, first_seen, last_seen, changed_at)
+VALUES (:source, :stream, :key, {payload}, :raw_text, :problem, :digest, {history},
+    :deleted, :now, :now, :now)
+"""
+
+_UPDATE_CHANGED = """
+UPDATE source_record SET last_seen = :now, changed_at = :now, payload_hash = :digest,
+    hash_history = {history}, deleted = :deleted, raw_text = :raw_text, problem = :problem,
+    payload = CASE WHEN :keep_payload THEN payload ELSE {payload} END
+WHERE id = :id
+"""
+
+
+def _json_param(conn: Connection, name: str) -> str:
+    return f"CAST(:{name} AS json)" if conn.dialect.name == "postgresql" else f":{name}"
+
+
+def _json_value(value: Any) -> Any:
+    """A JSON column read with plain SQL: text on SQLite, already parsed on PostgreSQL."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _history(old: Any, digest: str, now_iso: str) -> str:
+    kept = list(_json_value(old) or [])[-(_HASH_HISTORY - 1) :]
+    return json.dumps([*kept, [digest, now_iso]], ensure_ascii=False)
+
+
+def _write_indexed(
+    conn: Connection, source: str, stream: str, rows: Sequence[_Row], now: datetime
+) -> _Counts:
+    """Any database: read the page's existing rows by key, then executemany the writes."""
+    counts = _Counts()
+    now_iso = now.isoformat()
+    lookup = text(
+        "SELECT source_key, id, payload_hash, deleted, hash_history FROM source_record "
+        "WHERE source = :source AND stream = :stream AND source_key IN :keys"
+    ).bindparams(bindparam("keys", expanding=True))
+    existing: dict[str, Any] = {}
+    keys = [r.key for r in rows]
+    for i in range(0, len(keys), _LOOKUP_CHUNK):
+        found = conn.execute(
+            lookup, {"source": source, "stream": stream, "keys": keys[i : i + _LOOKUP_CHUNK]}
+        )
+        existing.update({r[0]: r for r in found})
+    inserts, changes, seen_ids = [], [], []
+    for row in rows:
+        old = existing.get(row.key)
+        if old is None:
+            counts.new += 1
+            counts.deleted += row.deleted
+            inserts.append(
+                {**row._asdict(), "history": json.dumps([[row.digest, now_iso]]), "now": now}
+            )
+        elif old.payload_hash == row.digest:
+            counts.unchanged += 1
+            seen_ids.append({"id": old.id, "now": now})
+        else:
+            counts.changed += 1
+            counts.deleted += row.deleted and not old.deleted
+            changes.append(
+                {
+                    **row._asdict(),
+                    "id": old.id,
+                    "now": now,
+                    "history": _history(old.hash_history, row.digest, now_iso),
+                    # a tombstone without a body keeps the last known payload
+                    "keep_payload": row.payload is None and row.deleted,
+                }
+            )
+    payload, history = _json_param(conn, "payload"), _json_param(conn, "history")
+    fixed = {"source": source, "stream": stream}
+    if inserts:
+        stmt = text(_INSERT.format(payload=payload, history=history))
+        conn.execute(stmt.bindparams(bindparam("now", type_=_TS)), [fixed | p for p in inserts])
+    if changes:
+        stmt = text(_UPDATE_CHANGED.format(payload=payload, history=history))
+        conn.execute(stmt.bindparams(bindparam("now", type_=_TS)), changes)
+    if seen_ids:
+        stmt = text("UPDATE source_record SET last_seen = :now WHERE id = :id")
+        conn.execute(stmt.bindparams(bindparam("now", type_=_TS)), seen_ids)
+    return counts
+
+
+_STAGE = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS chub_landing_stage (source_key text, payload text, "
+    "raw_text text, problem text, payload_hash text, deleted boolean) ON COMMIT DELETE ROWS"
+)
+
+# ``same``: the record did not change; the old row is kept but for last_seen. The
+# sub-selects of RETURNING read the statement's snapshot, i.e. the row as it was before
+# this statement (NULL: the row is new).
+_SAME = "r.payload_hash = EXCLUDED.payload_hash"
+_ARRAY = "CASE WHEN json_typeof(r.hash_history) = 'array' THEN r.hash_history ELSE '[]' END"
+_MERGE = f"""
+WITH up AS (
+  INSERT INTO source_record AS r (source, stream, source_key, payload, raw_text, problem,
+      payload_hash, hash_history, deleted, first_seen, last_seen, changed_at)
+  SELECT :source, :stream, s.source_key, CAST(s.payload AS json), s.raw_text, s.problem,
+      s.payload_hash, json_build_array(json_build_array(s.payload_hash, CAST(:now_iso AS text))),
+      s.deleted, :now, :now, :now
+  FROM chub_landing_stage AS s
+  ON CONFLICT (source, stream, source_key) DO UPDATE SET
+    last_seen = EXCLUDED.last_seen,
+    payload_hash = EXCLUDED.payload_hash,
+    deleted = CASE WHEN {_SAME} THEN r.deleted ELSE EXCLUDED.deleted END,
+    payload = CASE WHEN {_SAME} OR (EXCLUDED.payload IS NULL AND EXCLUDED.deleted)
+                   THEN r.payload ELSE EXCLUDED.payload END,
+    raw_text = CASE WHEN {_SAME} THEN r.raw_text ELSE EXCLUDED.raw_text END,
+    problem = CASE WHEN {_SAME} THEN r.problem ELSE EXCLUDED.problem END,
+    changed_at = CASE WHEN {_SAME} THEN r.changed_at ELSE EXCLUDED.changed_at END,
+    hash_history = CASE WHEN {_SAME} THEN r.hash_history ELSE (
+      SELECT json_agg(h.e ORDER BY h.i) FROM (
+        SELECT o.e, o.i FROM json_array_elements(CAST({_ARRAY} AS json))
+            WITH ORDINALITY AS o(e, i)
+        WHERE o.i > json_array_length(CAST({_ARRAY} AS json)) - {_HASH_HISTORY - 1}
+        UNION ALL
+        SELECT json_build_array(EXCLUDED.payload_hash, CAST(:now_iso AS text)),
+            9223372036854775807
+      ) AS h) END
+  RETURNING r.payload_hash AS new_hash, r.deleted AS new_deleted,
+    (SELECT o.payload_hash FROM source_record AS o WHERE o.id = r.id) AS old_hash,
+    (SELECT o.deleted FROM source_record AS o WHERE o.id = r.id) AS old_deleted
+)
+SELECT
+  count(*) FILTER (WHERE old_hash IS NULL),
+  count(*) FILTER (WHERE old_hash IS NULL AND new_deleted),
+  count(*) FILTER (WHERE old_hash = new_hash),
+  count(*) FILTER (WHERE old_hash <> new_hash),
+  count(*) FILTER (WHERE old_hash <> new_hash AND new_deleted AND NOT old_deleted)
+FROM up
+"""
+
+
+def _write_copy(
+    conn: Connection, source: str, stream: str, rows: Sequence[_Row], now: datetime
+) -> _Counts:
+    """PostgreSQL with psycopg 3: COPY into a temporary table, one merge statement."""
+    conn.exec_driver_sql(_STAGE)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(
+            "COPY chub_landing_stage (source_key, payload, raw_text, problem, payload_hash, "
+            "deleted) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+    finally:
+        cursor.close()
+    new, new_deleted, unchanged, changed, changed_deleted = conn.execute(
+        text(_MERGE),
+        {"source": source, "stream": stream, "now": now, "now_iso": now.isoformat()},
+    ).one()
+    return _Counts(new, changed, unchanged, new_deleted + changed_deleted)
+
+
+def _write(
+    conn: Connection, source: str, stream: str, rows: Sequence[_Row], now: datetime
+) -> _Counts:
+    if not rows:
+        return _Counts()
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        return _write_copy(conn, source, stream, rows, now)
+    return _write_indexed(conn, source, stream, rows, now)
+
+
+def _write_one_by_one(
+    conn: Connection, source: str, stream: str, rows: Sequence[_Row], now: datetime
+) -> tuple[_Counts, int]:
+    """The last resort after the database refused a page: each record in a savepoint,
+    a refused one landed flagged instead. (counts, records refused)."""
+    counts, refused = _Counts(), 0
+    for row in rows:
+        try:
+            with conn.begin_nested():
+                counts.add(_write_indexed(conn, source, stream, [row], now))
+        except (DataError, StatementError, UnicodeError, ValueError, TypeError) as exc:
+            refused += 1
+            with conn.begin_nested():
+                counts.add(_write_indexed(conn, source, stream, [_refused(row, exc)], now))
+    return counts, refused
+
+
+# ---------------------------------------------------------------- tombstones and the cursor
+
+
+def _tombstone(
+    conn: Connection,
+    source: str,
+    stream: str,
+    since: datetime,
+    limits: DeletionLimits,
+    now: datetime,
+) -> tuple[int, str | None]:
+    """After a complete scan: the stream's records it did not return are gone upstream.
+    Keep them, marked deleted. (records tombstoned, why it refused to)."""
+    where = "source = :source AND stream = :stream AND deleted = :false"
+    params = {"source": source, "stream": stream, "since": since, "false": False}
+    gone_count, live_count = conn.execute(
+        text(
+            "SELECT coalesce(sum(CASE WHEN last_seen < :since THEN 1 ELSE 0 END), 0), "
+            f"count(*) FROM source_record WHERE {where}"
+        ).bindparams(bindparam("since", type_=_TS)),
+        params,
+    ).one()
+    if not gone_count:
+        return 0, None
+    seen = live_count - gone_count
+    if not seen or limits.refuses(gone_count, live_count):
+        why = (
+            "the scan returned no live record"
+            if not seen
+            else f"more than landing.max_delete_share {limits.max_delete_share:g}"
+        )
+        return 0, (
+            f"{source}/{stream}: refused to tombstone {gone_count} of {live_count} live "
+            f"records ({gone_count / live_count:.1%}, {why}): the scan looks incomplete, "
+            "nothing was marked deleted; if the source really lost them, raise "
+            f"landing.sources.{source}.max_delete_share in chub.yaml and sync again"
+        )
+    gone = conn.execute(
+        text(
+            "SELECT id, source_key, payload, problem, raw_text, hash_history FROM source_record "
+            f"WHERE {where} AND last_seen < :since"
+        ).bindparams(bindparam("since", type_=_TS)),
+        params,
+    ).all()
+    now_iso = now.isoformat()
+    updates = []
+    for row in gone:
+        tomb = RawRecord(
+            row.source_key,
+            _json_value(row.payload),
+            deleted=True,
+            problem=row.problem,
+            raw_text=row.raw_text,
+        )
+        digest = payload_hash(tomb)
+        history = _history(row.hash_history, digest, now_iso)
+        updates.append({"id": row.id, "digest": digest, "history": history, "now": now})
+    conn.execute(
+        text(
+            "UPDATE source_record SET payload_hash = :digest, deleted = :true, changed_at = :now,"
+            f" hash_history = {_json_param(conn, 'history')} WHERE id = :id"
+        ).bindparams(bindparam("now", type_=_TS)),
+        [u | {"true": True} for u in updates],
+    )
+    return len(updates), None
+
+
+def _stored_cursor(cursor: str | None) -> str | None:
+    if cursor is None or not _TEXT_BAD.search(cursor):
+        return cursor
+    raw = cursor.encode("utf-8", "surrogatepass")
+    return _CURSOR_B64 + base64.b64encode(raw).decode("ascii")
+
+
+def _save_state(
+    conn: Connection,
+    source: str,
+    stream: str,
+    now: datetime,
+    *,
+    cursor: str | None = None,
+    records: int | None = None,
+    error: str | None = None,
 ) -> None:
-    """Store records fetched outside paging (a change callback's refresh); the cursor stays."""
-    _land(engine, source, stream, records, report, cursor=None, move_cursor=False)
+    """Upsert the stream's sync_state: with ``records``, a page landed (cursor moves)."""
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    table = SyncState.__table__
+    assert isinstance(table, Table)
+    values: dict[str, Any] = {"source": source, "stream": stream, "last_error": error}
+    if records is None:
+        values |= {"pages": 0, "records": 0, "updated_at": now}
+        stmt = insert(table).values(**values)
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["source", "stream"], set_={"last_error": error}
+            )
+        )
+        return
+    values |= {"cursor": _stored_cursor(cursor), "pages": 1, "records": records, "updated_at": now}
+    stmt = insert(table).values(**values)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["source", "stream"],
+            set_={
+                "cursor": stmt.excluded.cursor,
+                "pages": table.c.pages + 1,
+                "records": table.c.records + records,
+                "updated_at": now,
+                "last_error": error,
+            },
+        )
+    )
+
+
+def read_cursor(engine: Engine, source: str, stream: str) -> str | None:
+    with engine.connect() as conn:
+        cursor = conn.execute(
+            text("SELECT cursor FROM sync_state WHERE source = :source AND stream = :stream"),
+            {"source": source, "stream": stream},
+        ).scalar()
+    if isinstance(cursor, str) and cursor.startswith(_CURSOR_B64):
+        raw = base64.b64decode(cursor.removeprefix(_CURSOR_B64))
+        return raw.decode("utf-8", "surrogatepass")
+    return cursor
+
+
+def record_error(engine: Engine, source: str, stream: str, message: str) -> None:
+    message, _ = _visible(message, _PROBLEM_LEN)
+    with engine.begin() as conn:
+        _save_state(conn, source, stream, utcnow(), error=message)
+
+
+# ---------------------------------------------------------------- one transaction per page
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """A complete scan ends with this page: tombstone what it did not see since ``since``."""
+
+    since: datetime
+    limits: DeletionLimits
+
+
+def _begin_write(conn: Connection) -> None:
+    # SQLite: take the write lock before reading the existing rows, so no other writer
+    # slips in between the lookup and the writes
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _land(
     engine: Engine,
     source: str,
     stream: str,
-    records: Sequence[RawRecord],
+    records: Sequence[Any],
     report: LandingReport,
     *,
     cursor: str | None,
     move_cursor: bool,
+    scan: _Scan | None = None,
+    max_chars: int = 1_000_000,
 ) -> None:
     # the same key twice in one page (a source that repeats itself): the last one wins
-    latest: dict[str, RawRecord] = {r.key: r for r in records}
+    latest = {row.key: row for row in (storable(r, max_chars) for r in records)}
+    rows = list(latest.values())
     now = utcnow()
-    with session_scope(engine) as session:
-        existing: dict[str, SourceRecord] = {}
-        keys = list(latest)
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
-            rows = session.scalars(
-                select(SourceRecord).where(
-                    SourceRecord.source == source,
-                    SourceRecord.stream == stream,
-                    SourceRecord.source_key.in_(chunk),
-                )
-            )
-            existing.update({row.source_key: row for row in rows})
-        for key, record in latest.items():
-            digest = payload_hash(record)
-            report.seen += 1
-            report.flagged += record.problem is not None
-            row = existing.get(key)
-            if row is None:
-                report.new += 1
-                report.deleted += record.deleted
-                session.add(
-                    SourceRecord(
-                        source=source,
-                        stream=stream,
-                        source_key=key,
-                        payload=record.payload,
-                        raw_text=record.raw_text,
-                        problem=record.problem,
-                        payload_hash=digest,
-                        hash_history=[[digest, now.isoformat()]],
-                        deleted=record.deleted,
-                        first_seen=now,
-                        last_seen=now,
-                        changed_at=now,
-                    )
-                )
-                continue
-            row.last_seen = now
-            if row.payload_hash == digest:
-                report.unchanged += 1
-                continue
-            report.changed += 1
-            report.deleted += record.deleted and not row.deleted
-            history = list(row.hash_history or [])[-(_HASH_HISTORY - 1) :]
-            row.hash_history = [*history, [digest, now.isoformat()]]
-            row.payload_hash = digest
-            row.deleted = record.deleted
-            if record.payload is not None or not record.deleted:
-                # a tombstone without a body keeps the last known payload
-                row.payload = record.payload
-            row.raw_text = record.raw_text
-            row.problem = record.problem
-            row.changed_at = now
+    refusal: str | None = None
+
+    def page(conn: Connection, one_by_one: bool) -> tuple[_Counts, int]:
+        nonlocal refusal
+        _begin_write(conn)
+        if one_by_one:
+            counts, refused = _write_one_by_one(conn, source, stream, rows, now)
+        else:
+            counts, refused = _write(conn, source, stream, rows, now), 0
+        if scan is not None:
+            tombstoned, refusal = _tombstone(conn, source, stream, scan.since, scan.limits, now)
+            counts.deleted += tombstoned
         if move_cursor:
-            state = session.get(SyncState, (source, stream))
-            if state is None:
-                state = SyncState(source=source, stream=stream, pages=0, records=0)
-                session.add(state)
-            state.cursor = cursor
-            state.pages += 1
-            state.records += len(latest)
-            state.updated_at = now
-            state.last_error = None
+            _save_state(conn, source, stream, now, cursor=cursor, records=len(rows), error=refusal)
+        return counts, refused
+
+    try:
+        with engine.connect() as conn, conn.begin():
+            counts, refused = page(conn, one_by_one=False)
+    except (DataError, StatementError, UnicodeError, ValueError, TypeError):
+        # validated records should never get here; if one does, it must not hold the
+        # source back: land the page again record by record, the refused ones flagged
+        with engine.connect() as conn, conn.begin():
+            counts, refused = page(conn, one_by_one=True)
+    report.seen += len(rows)
+    report.flagged += sum(r.problem is not None for r in rows) + refused
+    report.new += counts.new
+    report.changed += counts.changed
+    report.unchanged += counts.unchanged
+    report.deleted += counts.deleted
     report.pages += move_cursor
-    report.streams[stream] = report.streams.get(stream, 0) + len(latest)
+    report.streams[stream] = report.streams.get(stream, 0) + len(rows)
+    if refusal:
+        raise MassDeletionRefused(refusal)
 
 
-def tombstone_unseen(engine: Engine, source: str, stream: str, since: datetime) -> int:
-    """After a complete scan: records it did not return are gone upstream. Keep them, marked."""
-    now = utcnow()
-    with session_scope(engine) as session:
-        gone = list(
-            session.scalars(
-                select(SourceRecord).where(
-                    SourceRecord.source == source,
-                    SourceRecord.stream == stream,
-                    SourceRecord.last_seen < since,
-                    SourceRecord.deleted.is_(False),
-                )
-            )
-        )
-        for row in gone:
-            tomb = RawRecord(
-                row.source_key,
-                row.payload,
-                deleted=True,
-                problem=row.problem,
-                raw_text=row.raw_text,
-            )
-            digest = payload_hash(tomb)
-            row.hash_history = [
-                *list(row.hash_history or [])[-(_HASH_HISTORY - 1) :],
-                [digest, now.isoformat()],
-            ]
-            row.payload_hash, row.deleted, row.changed_at = digest, True, now
-    return len(gone)
+def land_page(
+    engine: Engine,
+    source: str,
+    stream: str,
+    page: Page,
+    report: LandingReport,
+    *,
+    max_chars: int = 1_000_000,
+) -> None:
+    """Store one page and the cursor after it in one transaction."""
+    _land(
+        engine,
+        source,
+        stream,
+        page.records,
+        report,
+        cursor=page.cursor,
+        move_cursor=True,
+        max_chars=max_chars,
+    )
 
 
-def read_cursor(engine: Engine, source: str, stream: str) -> str | None:
-    with session_scope(engine) as session:
-        state = session.get(SyncState, (source, stream))
-        return state.cursor if state else None
-
-
-def record_error(engine: Engine, source: str, stream: str, message: str) -> None:
-    with session_scope(engine) as session:
-        state = session.get(SyncState, (source, stream))
-        if state is None:
-            state = SyncState(source=source, stream=stream, pages=0, records=0)
-            session.add(state)
-        state.last_error = message
+def land_records(
+    engine: Engine,
+    source: str,
+    stream: str,
+    records: Sequence[RawRecord],
+    report: LandingReport,
+    *,
+    max_chars: int = 1_000_000,
+) -> None:
+    """Store records fetched outside paging (a change callback's refresh); the cursor stays."""
+    _check_name("source", source, _NAME_LEN)
+    _check_name("stream", stream, _STREAM_LEN)
+    _land(
+        engine, source, stream, records, report, cursor=None, move_cursor=False, max_chars=max_chars
+    )
 
 
 def sync_source(
@@ -195,22 +707,44 @@ def sync_source(
     *,
     full: bool = False,
     progress: Callable[[str], None] | None = None,
+    settings: LandingSettings | None = None,
 ) -> LandingReport:
-    """Pull every stream of ``source`` from its stored cursor (or from the start when ``full``)."""
+    """Pull every stream of ``source`` from its stored cursor (or from the start when ``full``).
+
+    Holds the hub lock ``sync:<name>`` throughout (LockBusy when another sync of the same
+    source runs); raises MassDeletionRefused when a complete scan would tombstone too much.
+    """
+    settings = settings or LandingSettings()
+    _check_name("source", name, _NAME_LEN)
+    for stream in source.streams:
+        _check_name(f"{name}: stream", stream, _STREAM_LEN)
+    limits = settings.deletion_limits(name)
     report = LandingReport(source=name)
     started = time.monotonic()
-    for stream in source.streams:
-        cursor = None if full else read_cursor(engine, name, stream)
-        pull_started = utcnow()
-        try:
-            for page in source.pull(stream, cursor):
-                land_page(engine, name, stream, page, report)
-                if page.scan_complete:
-                    report.deleted += tombstone_unseen(engine, name, stream, pull_started)
-                if progress:
-                    progress(f"{name}/{stream}: {report.streams.get(stream, 0)} records")
-        except Exception as exc:
-            record_error(engine, name, stream, str(exc))
-            raise
+    with hub_lock(engine, f"sync:{name}", wait=settings.lock_wait_seconds):
+        for stream in source.streams:
+            cursor = None if full else read_cursor(engine, name, stream)
+            pull_started = utcnow()
+            try:
+                for page in source.pull(stream, cursor):
+                    scan = _Scan(pull_started, limits) if page.scan_complete else None
+                    _land(
+                        engine,
+                        name,
+                        stream,
+                        page.records,
+                        report,
+                        cursor=page.cursor,
+                        move_cursor=True,
+                        scan=scan,
+                        max_chars=settings.max_record_chars,
+                    )
+                    if progress:
+                        progress(f"{name}/{stream}: {report.streams.get(stream, 0)} records")
+            except MassDeletionRefused:
+                raise  # its message is already the stream's last_error
+            except Exception as exc:
+                record_error(engine, name, stream, str(exc))
+                raise
     report.seconds = round(time.monotonic() - started, 3)
     return report
