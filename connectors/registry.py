@@ -32,6 +32,8 @@ SINK_TYPES: dict[str, str] = {
     "wecom": "connectors.wecom",
     "kingdee": "connectors.kingdee",
     "tryton": "connectors.tryton",
+    # the BI database (not "sql": a sink of a source's type is taken for a write-back)
+    "sql_bi": "connectors.sql_sink",
 }
 
 Role = Literal["source", "sink"]

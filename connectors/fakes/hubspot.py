@@ -100,6 +100,7 @@ class FakeHubSpot(FakeServer):
         for contact in (seed or {}).get("contacts", []):
             self.contacts[str(contact["id"])] = _copy(contact)
         self._last: dict[str, Response] = {}
+        self._max_id = 100
 
     # ------------------------------------------------------------------ test helpers
     def settings(self) -> dict[str, Any]:
@@ -164,6 +165,8 @@ class FakeHubSpot(FakeServer):
             response = self._search(request)
         elif request.method == "POST" and request.path == "/crm/v3/objects/contacts/batch/upsert":
             return self._batch_upsert(request)
+        elif request.method == "POST" and request.path == "/crm/v3/objects/contacts/batch/archive":
+            return self._batch_archive(request)
         else:
             return _error(
                 404, f"Unable to route {request.method} {request.path}", "OBJECT_NOT_FOUND"
@@ -240,8 +243,16 @@ class FakeHubSpot(FakeServer):
         if len(inputs) > 100:
             return _error(400, "Batch input must contain at most 100 items", "VALIDATION_ERROR")
         results, errors = [], []
+        # one index per request and id property, instead of a scan of every contact per input
+        index: dict[tuple[str, str], str] = {}
         for item in inputs:
             prop, key = item.get("idProperty"), str(item.get("id") or "")
+            if prop and (prop, "") not in index:
+                index[(prop, "")] = ""
+                for c in self.contacts.values():
+                    value = str(c["properties"].get(prop) or "").lower()
+                    if value:
+                        index.setdefault((prop, value), c["id"])
             trace = item.get("objectWriteTraceId")
             problem = None
             if prop not in self.unique_properties:
@@ -261,17 +272,10 @@ class FakeHubSpot(FakeServer):
                     }
                 )
                 continue
-            match = next(
-                (
-                    c
-                    for c in self.contacts.values()
-                    if str(c["properties"].get(prop) or "").lower() == key.lower()
-                ),
-                None,
-            )
-            cid = (
-                match["id"] if match else str(max((int(i) for i in self.contacts), default=100) + 1)
-            )
+            found = index.get((str(prop), key.lower()))
+            match = self.contacts.get(found) if found else None
+            cid = match["id"] if match else str(self._next_id())
+            index[(str(prop), key.lower())] = cid
             props = {k: (v if v != "" else None) for k, v in (item.get("properties") or {}).items()}
             contact = self.upsert_contact(cid, **{**props, prop: key})
             results.append(
@@ -293,6 +297,26 @@ class FakeHubSpot(FakeServer):
         if errors:
             body.update(errors=errors, numErrors=len(errors))
         return Response.json(body, status=207 if errors else 200)
+
+    def _next_id(self) -> int:
+        self._max_id = max(self._max_id, max((int(i) for i in self.contacts), default=100))
+        self._max_id += 1
+        return self._max_id
+
+    def _batch_archive(self, request: Request) -> Response:
+        """``POST .../contacts/batch/archive`` with ``inputs: [{"id": ...}]``: 204, also for
+        ids already archived or unknown (HubSpot's archive is idempotent)."""
+        try:
+            inputs = (request.json() or {}).get("inputs")
+        except ValueError:
+            return _error(400, "Invalid input JSON", "VALIDATION_ERROR")
+        if not isinstance(inputs, list) or not inputs or len(inputs) > 100:
+            return _error(400, "inputs must hold 1 to 100 items", "VALIDATION_ERROR")
+        for item in inputs:
+            cid = str((item or {}).get("id") or "")
+            if cid in self.contacts and not self.contacts[cid].get("archived"):
+                self.archive(cid)
+        return Response(204)
 
 
 def _copy(contact: dict[str, Any]) -> dict[str, Any]:

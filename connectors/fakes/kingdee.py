@@ -190,6 +190,25 @@ class _Filter:
         raw = self._take(kind if kind in ("str", "num") else "str")
         return ("CMP", name, op, float(raw) if kind == "num" else raw)
 
+    def equalities(self) -> tuple[str, set[Any]] | None:
+        """(name, values) when the filter is ``name = v1 OR name = v2 ...``, else None."""
+        values: set[Any] = set()
+        names: set[str] = set()
+        stack = [self.tree]
+        while stack:
+            node = stack.pop()
+            if node is None:
+                return None
+            if node[0] == "OR":
+                stack.extend((node[1], node[2]))
+            elif node[0] == "CMP" and node[2] == "=":
+                names.add(node[1])
+                value = node[3]
+                values.add(int(value) if isinstance(value, float) and value.is_integer() else value)
+            else:
+                return None
+        return (names.pop(), values) if len(names) == 1 else None
+
     def match(self, value_of: Any) -> bool:
         def ev(node: Any) -> bool:
             if node[0] == "CMP":
@@ -226,6 +245,10 @@ class FakeKingdee(FakeServer):
         self.sessions: dict[str, float] = {}
         self.logins = 0
         self.saves: list[dict[str, Any]] = []
+        self.batch_saves = 0
+        #: FNumber -> how many times a customer with it was created (a retry must not)
+        self.creations: dict[str, int] = {}
+        self._number_index: dict[str, int] = {}
         #: knob: this many Saves are applied but answered with HTTP 500 (lost answers)
         self.lose_save_answers = 0
         #: the server-local clock stamped on writes; each write advances it one second
@@ -240,6 +263,14 @@ class FakeKingdee(FakeServer):
             self.customers[int(doc["FCUSTID"])] = json.loads(json.dumps(doc))
         for doc in seed.get("orders", []):
             self.orders[int(doc["FId"])] = json.loads(json.dumps(doc))
+
+    def _numbers(self) -> dict[str, int]:
+        """FNumber -> FCUSTID, rebuilt when customers were added behind the index's back."""
+        if len(self._number_index) != len(self.customers):
+            self._number_index = {
+                str(c.get("FNumber")): i for i, c in self.customers.items() if c.get("FNumber")
+            }
+        return self._number_index
 
     def tick(self) -> str:
         self.clock += timedelta(seconds=1)
@@ -272,6 +303,13 @@ class FakeKingdee(FakeServer):
             form_id = body.get("formid") or (body.get("parameters") or [None])[0]
             answer = self._save(str(form_id), self._args(body, 1))
             if self.lose_save_answers > 0 and answer["Result"]["ResponseStatus"]["IsSuccess"]:
+                self.lose_save_answers -= 1
+                return Response(500, b"<html>answer lost</html>", {"Content-Type": "text/html"})
+            return Response.json(answer)
+        if op == "BatchSave":
+            form_id = body.get("formid") or (body.get("parameters") or [None])[0]
+            answer = self._batch_save(str(form_id), self._args(body, 1))
+            if self.lose_save_answers > 0 and answer["Result"]["ResponseStatus"]["SuccessEntitys"]:
                 self.lose_save_answers -= 1
                 return Response(500, b"<html>answer lost</html>", {"Content-Type": "text/html"})
             return Response.json(answer)
@@ -349,7 +387,18 @@ class FakeKingdee(FakeServer):
             self._is_line(form_id, tok[1]) for tok in flt.toks if tok[0] == "name"
         )
         rows: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
-        for doc in table.values():
+        docs: Any = table.values()
+        keyed = flt.equalities()
+        if keyed is not None and not wants_lines and form_id == "BD_Customer":
+            # a lookup by ids or numbers (the sink's batch lookups): answer from an index,
+            # as the database's own index would, instead of evaluating the filter per row
+            name, wanted = keyed
+            if name == "FCUSTID":
+                docs = [table[int(v)] for v in wanted if int(v) in table]
+            elif name == "FNumber":
+                numbers = self._numbers()
+                docs = [table[numbers[str(v)]] for v in wanted if str(v) in numbers]
+        for doc in docs:
             lines: list[dict[str, Any] | None] = list(doc.get(entity) or []) if wants_lines else []
             for line in lines or [None]:
                 if flt.match(partial(self._value, form_id, doc, line)):
@@ -401,8 +450,34 @@ class FakeKingdee(FakeServer):
         return None if sub else base
 
     # ------------------------------------------------------------------ Save
-    def _save(self, form_id: str, data: dict[str, Any]) -> dict[str, Any]:
-        self.saves.append({"formid": form_id, "data": data})
+    def _batch_save(self, form_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        """BatchSave: each model of ``Model`` saved on its own, as Save would; successes
+        and errors are reported by the model's index (``DIndex``)."""
+        models = data.get("Model")
+        if not isinstance(models, list):
+            return _error("Model 必须是数组")
+        self.batch_saves += 1
+        entities: list[dict[str, Any]] = []
+        errors: list[dict[str, Any]] = []
+        for index, model in enumerate(models):
+            one = self._save(form_id, {**data, "Model": model}, record=False)
+            status = one["Result"]["ResponseStatus"]
+            if status["IsSuccess"]:
+                entities.extend({**e, "DIndex": index} for e in status["SuccessEntitys"])
+            else:
+                errors.extend({**e, "DIndex": index} for e in status["Errors"])
+        self.saves.append({"formid": form_id, "data": data, "batch": len(models)})
+        return {
+            "Result": {
+                "ResponseStatus": {
+                    **_status(not errors, errors, entities=entities),
+                },
+            }
+        }
+
+    def _save(self, form_id: str, data: dict[str, Any], *, record: bool = True) -> dict[str, Any]:
+        if record:
+            self.saves.append({"formid": form_id, "data": data})
         if form_id != "BD_Customer":
             return _error(f"业务对象 {form_id} 不支持保存")
         model = dict(data.get("Model") or {})
@@ -411,7 +486,7 @@ class FakeKingdee(FakeServer):
             if not model.get("FName"):
                 return _error("字段“客户名称”是必填项", field="FName")
             number = model.get("FNumber") or f"CUST{len(self.customers) + 1:05d}"
-            if any(c.get("FNumber") == number for c in self.customers.values()):
+            if number in self._numbers():
                 return _error(f"编码“{number}”已经被使用，违反了唯一性要求", field="FNumber")
             cust_id = max([100000, *self.customers]) + 1
             now = self.tick()
@@ -426,6 +501,8 @@ class FakeKingdee(FakeServer):
                 }
             )
             self.customers[cust_id] = model
+            self.creations[number] = self.creations.get(number, 0) + 1
+            self._number_index[number] = cust_id
         else:
             doc = self.customers.get(cust_id)
             if doc is None:

@@ -29,6 +29,7 @@ from connectors.fakes._server import FakeServer, Request, Response
 __all__ = ["FakeSalesforce", "records_from_demo"]
 
 _COMPOSITE = re.compile(r"^/services/data/v\d+\.\d+/composite/sobjects/(\w+)/(\w+)$")
+_COLLECTION = re.compile(r"^/services/data/v\d+\.\d+/composite/sobjects$")
 _SINGLE = re.compile(r"^/services/data/v\d+\.\d+/sobjects/(\w+)/(\w+)/([^/]+)$")
 _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 MAX_RECORDS = 200
@@ -59,6 +60,10 @@ class FakeSalesforce(FakeServer):
         self.external_id_fields = set(external_id_fields)
         #: external id -> the Account as stored (``Id`` plus its fields)
         self.records: dict[str, dict[str, Any]] = {}
+        #: Accounts deleted through the API, by external id (the recycle bin)
+        self.deleted: dict[str, dict[str, Any]] = {}
+        #: every Account ever created, by external id: a retry that creates twice shows here
+        self.creations: dict[str, int] = {}
         self.fail_ids: dict[str, str] = {}
         self.duplicates: set[str] = set()
         self.lose_answers = 0
@@ -90,7 +95,9 @@ class FakeSalesforce(FakeServer):
             return _errors(401, "INVALID_SESSION_ID", "Session expired or invalid")
         if request.fault == "throttle":
             return _errors(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
-        if request.method == "PATCH" and (m := _COMPOSITE.match(request.path)):
+        if request.method == "DELETE" and _COLLECTION.match(request.path):
+            response = self._delete(request)
+        elif request.method == "PATCH" and (m := _COMPOSITE.match(request.path)):
             response = self._composite(request, m.group(1), m.group(2))
         elif request.method == "PATCH" and (m := _SINGLE.match(request.path)):
             response = self._single(request, m.group(1), m.group(2), m.group(3))
@@ -102,6 +109,37 @@ class FakeSalesforce(FakeServer):
                 500, b"<html>upstream connect error</html>", {"Content-Type": "text/html"}
             )
         return response
+
+    def _delete(self, request: Request) -> Response:
+        """sObject Collections delete: ``?ids=001..,001..&allOrNone=false``, one result per
+        id in order; an id that is not (or no longer) there fails ENTITY_IS_DELETED."""
+        ids = [i for i in (request.query.get("ids") or "").split(",") if i]
+        if not ids:
+            return _errors(400, "MISSING_ARGUMENT", "ids is required")
+        if len(ids) > MAX_RECORDS:
+            return _errors(400, "EXCEEDED_ID_LIMIT", f"at most {MAX_RECORDS} ids")
+        by_id = {rec["Id"]: key for key, rec in self.records.items()}
+        results = []
+        for account_id in ids:
+            key = by_id.get(account_id)
+            if key is None:
+                results.append(
+                    {
+                        "id": account_id,
+                        "success": False,
+                        "errors": [
+                            {
+                                "statusCode": "ENTITY_IS_DELETED",
+                                "message": "entity is deleted",
+                                "fields": [],
+                            }
+                        ],
+                    }
+                )
+                continue
+            self.deleted[key] = self.records.pop(key)
+            results.append({"id": account_id, "success": True, "errors": []})
+        return Response.json(results)
 
     def _token(self, request: Request) -> Response:
         form = {k: v[-1] for k, v in parse_qs(request.body.decode()).items()}
@@ -239,6 +277,7 @@ class FakeSalesforce(FakeServer):
             return fail("REQUIRED_FIELD_MISSING", "Required fields are missing: [Name]", ["Name"])
         if existing is None:
             existing = self.records[key] = {"Id": f"001FAKE{next(self._ids):011d}", ext_field: key}
+            self.creations[key] = self.creations.get(key, 0) + 1
             created = True
         else:
             created = False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.http import HttpUrl
@@ -32,6 +34,9 @@ class Settings(BaseModel):
     #: sink: golden field -> contact property; overrides/extends the defaults ("" drops)
     sink_property_map: dict[str, str] = Field(default_factory=dict)
     sink_batch_size: int = Field(default=100, ge=1, le=100)
+    #: sink: a golden id merged into another is "flag"ged (chub_status, chub_merged_into)
+    #: or its contact "archive"d
+    sink_on_merge: Literal["flag", "archive"] = "flag"
     timeout: float = Field(default=15.0, gt=0)
     max_attempts: int = Field(default=5, ge=1)
 

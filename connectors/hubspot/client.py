@@ -138,6 +138,11 @@ class HubSpotClient:
             raise TransientError(f"hubspot: {path} answered with something else than an object")
         return data
 
+    def call_ok(self, method: str, path: str, **kwargs: Any) -> None:
+        """Send a write whose success has no body (``batch/archive`` answers 204)."""
+        response = self.http.request(method, path, **kwargs)
+        _raise_for_error(response)
+
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         for attempt in range(MALFORMED_RETRIES):
             response = self.http.request(method, path, **kwargs)

@@ -133,6 +133,9 @@ DEFAULT_PROPERTY_MAP: dict[str, str] = {
     "value_tier": "chub_value_tier",
     "orders_count": "chub_orders_count",
     "revenue": "chub_revenue",
+    # "active", or "merged" with the surviving golden id (a merge reaching the sink)
+    "status": "chub_status",
+    "merged_into": "chub_merged_into",
 }
 
 

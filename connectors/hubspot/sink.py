@@ -5,6 +5,10 @@ values; by default our own ``chub_golden_id``, since not every golden record has
 email) and ``objectWriteTraceId`` = golden id, at most 100 inputs. HubSpot answers 200 when
 all went well and 207 Multi-Status with ``errors`` when some inputs failed; results are
 matched back to inputs by the id property, errors by ``objectWriteTraceId``.
+
+A golden id merged into another is flagged (``chub_status`` = merged, ``chub_merged_into``
+= the survivor's golden id) in the same upsert, or archived (``batch/archive``) when
+``sink_on_merge: archive``.
 """
 
 from __future__ import annotations
@@ -51,9 +55,48 @@ class HubSpotSink:
     def close(self) -> None:
         self.client.close()
 
+    def _archives(self, record: OutboundRecord) -> bool:
+        """A merged or retired golden id whose contact is archived instead of flagged."""
+        return (
+            self.settings.sink_on_merge == "archive"
+            and record.fields.get("status") in ("merged", "retired")
+            and bool(record.target_id)
+        )
+
+    def wire(self, record: OutboundRecord) -> dict[str, Any]:
+        """What this sink sends for ``record`` (the hub hashes it to push only changes)."""
+        if self._archives(record):
+            return {"archive": record.target_id}
+        return to_properties(record.fields, self.settings.sink_property_map)
+
     def push(self, records: Sequence[OutboundRecord]) -> list[PushResult]:
         if len(records) > self.batch_size:
             raise ValueError(f"hubspot takes at most {self.batch_size} records per push")
+        archives = [r for r in records if self._archives(r)]
+        upserts = [r for r in records if not self._archives(r)]
+        results = {r.golden_id: r for r in self._upsert(upserts)}
+        results.update({r.golden_id: r for r in self._archive(archives)})
+        return [results[r.golden_id] for r in records]
+
+    def _archive(self, records: Sequence[OutboundRecord]) -> list[PushResult]:
+        if not records:
+            return []
+        inputs = [{"id": str(r.target_id)} for r in records]
+        try:
+            self.client.call_ok(
+                "POST", "/crm/v3/objects/contacts/batch/archive", json={"inputs": inputs}
+            )
+        except TransientError as exc:
+            return [
+                PushResult(r.golden_id, ok=False, error=str(exc), retryable=True) for r in records
+            ]
+        except RemoteError as exc:
+            if exc.code in ("INVALID_AUTHENTICATION", "MISSING_SCOPES"):
+                raise
+            return [PushResult(r.golden_id, ok=False, error=str(exc)) for r in records]
+        return [PushResult(r.golden_id, ok=True, target_id=r.target_id) for r in records]
+
+    def _upsert(self, records: Sequence[OutboundRecord]) -> list[PushResult]:
         if not records:
             return []
         id_prop = self.settings.sink_id_property

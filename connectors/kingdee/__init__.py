@@ -54,6 +54,8 @@ class Settings(BaseModel):
     create_missing: bool = False
     number_prefix: str = "CHUB-"
     org_number: str = "100"
+    #: golden records per write-back batch (one lookup and one BatchSave each)
+    sink_batch_size: int = Field(default=500, ge=1, le=2000)
 
     @model_validator(mode="after")
     def _one_login(self) -> Settings:
@@ -112,5 +114,6 @@ def build_sink(
         create_missing=settings.create_missing,
         number_prefix=settings.number_prefix,
         org_number=settings.org_number,
+        batch_size=settings.sink_batch_size,
         sleep=sleep,
     )

@@ -29,6 +29,7 @@ SERVICES = {
     "LoginByAppSecret": _STUB + "AuthService.LoginByAppSecret",
     "ExecuteBillQuery": _STUB + "DynamicFormService.ExecuteBillQuery",
     "Save": _STUB + "DynamicFormService.Save",
+    "BatchSave": _STUB + "DynamicFormService.BatchSave",
 }
 LOST_SESSION = "会话信息已丢失"
 
@@ -139,12 +140,21 @@ class KingdeeClient:
         log.info("kingdee: logged in as %s (%s)", self._login_args[1], self._login_service)
 
     # ------------------------------------------------------------------ calls
-    def call(self, service: str, body: dict[str, Any], *, idempotent: bool = True) -> Any:
+    def call(
+        self,
+        service: str,
+        body: dict[str, Any],
+        *,
+        idempotent: bool = True,
+        partial_ok: bool = False,
+    ) -> Any:
         """POST ``body`` to ``service``; return the decoded body once it is not a failure.
 
         A lost session is answered by a fresh login and one replay (safe even for a
         create: the server refused the call, it did not run it). Other failures raise
         RemoteError; a body that is not JSON is retried when the call is idempotent.
+        ``partial_ok``: a failure status that lists per-model errors (BatchSave) is
+        returned for the caller to sort out, not raised.
         """
         if not self._logged_in:
             self.login()
@@ -159,6 +169,8 @@ class KingdeeClient:
                 log.info("kingdee: session lost during %s; logging in again", service)
                 self.login()
                 continue
+            if partial_ok and status.get("Errors"):
+                return data
             raise RemoteError(
                 f"kingdee {service} failed: {mask_phones(_status_message(status))}",
                 code=status.get("ErrorCode"),
@@ -178,6 +190,35 @@ class KingdeeClient:
         if not isinstance(result, dict):
             raise TransientError("kingdee Save answered without a Result")
         return result
+
+    def batch_save(
+        self, form_id: str, data: dict[str, Any], *, creates: bool
+    ) -> tuple[dict[int, dict[str, Any]], dict[int, str]]:
+        """BatchSave ``data["Model"]`` (a list of models) in one call.
+
+        Returns (DIndex -> saved entity {"Id", "Number"}, DIndex -> error message): K3Cloud
+        saves each model on its own and reports each by its index in the list. ``creates``
+        sends once only, like ``save``.
+        """
+        answer = self.call(
+            "BatchSave", {"formid": form_id, "data": data}, idempotent=not creates, partial_ok=True
+        )
+        status = _status_of(answer)
+        if status is None:
+            raise TransientError("kingdee BatchSave answered without a ResponseStatus")
+        saved = {
+            int(e.get("DIndex", i)): e
+            for i, e in enumerate(status.get("SuccessEntitys") or [])
+            if isinstance(e, dict)
+        }
+        errors: dict[int, str] = {}
+        for e in status.get("Errors") or []:
+            if isinstance(e, dict):
+                index = int(e.get("DIndex", -1))
+                errors[index] = "; ".join(
+                    x for x in (errors.get(index), mask_phones(str(e.get("Message") or ""))) if x
+                )
+        return saved, errors
 
     # ------------------------------------------------------------------ internals
     @staticmethod

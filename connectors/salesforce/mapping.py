@@ -33,6 +33,11 @@ DEFAULT_FIELD_MAP: dict[str, str] = {
     "first_order_at": "Chub_First_Order_At__c",
     "last_order_at": "Chub_Last_Order_At__c",
     "last_touch_at": "Chub_Last_Touch_At__c",
+    "churn_risk": "Chub_Churn_Risk__c",
+    "churn_reason": "Chub_Churn_Reason__c",
+    # "active", or "merged" with the surviving golden id (a merge reaching the CRM)
+    "status": "Chub_Status__c",
+    "merged_into": "Chub_Merged_Into__c",
 }
 
 

@@ -1,5 +1,9 @@
 """The Salesforce ``Sink``: upsert golden records as Accounts by an external id field.
 
+A golden id merged into another is flagged (``Chub_Status__c`` = merged,
+``Chub_Merged_Into__c`` = the survivor's golden id) in the same upsert, or deleted by its
+Account Id (sObject Collections delete) when ``on_merge: delete``.
+
 One sObject Collections request per batch (``PATCH .../composite/sobjects/Account/<ExtId>``,
 ``allOrNone: false``, at most 200 records). Upsert by external id is idempotent, so any
 batch may be sent again (after a timeout, a lost answer, a throttle) without creating a
@@ -78,6 +82,20 @@ class SalesforceSink:
     def close(self) -> None:
         self.client.close()
 
+    def _deletes(self, record: OutboundRecord) -> bool:
+        """A merged or retired golden id whose Account is deleted instead of flagged."""
+        return (
+            self.settings.on_merge == "delete"
+            and record.fields.get("status") in ("merged", "retired")
+            and bool(record.target_id)
+        )
+
+    def wire(self, record: OutboundRecord) -> dict[str, Any]:
+        """What this sink sends for ``record`` (the hub hashes it to push only changes)."""
+        if self._deletes(record):
+            return {"delete": record.target_id}
+        return to_account(record.fields, self.settings.field_map)
+
     def body(self, records: Sequence[OutboundRecord]) -> dict[str, Any]:
         s = self.settings
         return {
@@ -95,6 +113,56 @@ class SalesforceSink:
     def push(self, records: Sequence[OutboundRecord]) -> list[PushResult]:
         if len(records) > self.batch_size:
             raise ValueError(f"salesforce takes at most {self.batch_size} records per push")
+        deletes = [r for r in records if self._deletes(r)]
+        upserts = [r for r in records if not self._deletes(r)]
+        results = {r.golden_id: r for r in self._upsert(upserts)}
+        results.update({r.golden_id: r for r in self._delete(deletes)})
+        return [results[r.golden_id] for r in records]
+
+    def _delete(self, records: Sequence[OutboundRecord]) -> list[PushResult]:
+        """sObject Collections delete by Account Id; an Id already gone counts as deleted
+        (a retry after a lost answer must not turn into a failure)."""
+        if not records:
+            return []
+        ids = ",".join(str(r.target_id) for r in records)
+        path = f"/services/data/{self.settings.api_version}/composite/sobjects"
+        try:
+            response = self.client.request(
+                "DELETE", path, params={"ids": ids, "allOrNone": "false"}
+            )
+        except TransientError as exc:
+            return _all_failed(records, str(exc), retryable=True)
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if response.status_code >= 400 or not isinstance(answer, list):
+            return _all_failed(
+                records,
+                f"delete: HTTP {response.status_code}: {error_text(answer, response.text)}",
+                retryable=response.status_code >= 500 or answer is None,
+            )
+        by_id = {str(item.get("id")): item for item in answer if isinstance(item, dict)}
+        out = []
+        for record in records:
+            item = by_id.get(str(record.target_id)) or {}
+            errors = item.get("errors") or []
+            codes = {e.get("statusCode") for e in errors if isinstance(e, dict)}
+            if item.get("success") or "ENTITY_IS_DELETED" in codes:
+                out.append(PushResult(record.golden_id, ok=True, target_id=record.target_id))
+            else:
+                out.append(
+                    PushResult(
+                        record.golden_id,
+                        ok=False,
+                        target_id=record.target_id,
+                        error=error_text(errors, "delete failed without an error message"),
+                        retryable=bool(codes) and codes <= RETRYABLE_CODES,
+                    )
+                )
+        return out
+
+    def _upsert(self, records: Sequence[OutboundRecord]) -> list[PushResult]:
         if not records:
             return []
         body = self.body(records)

@@ -11,7 +11,13 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors.http import HttpUrl
-from connectors.wecom.callback import ContactChange, WSGIApp, make_callback_app
+from connectors.wecom.callback import (
+    DEFAULT_MAX_AGE,
+    ContactChange,
+    NonceMemory,
+    WSGIApp,
+    make_callback_app,
+)
 from connectors.wecom.client import WeComClient
 from connectors.wecom.sink import WeComSink
 from connectors.wecom.source import WeComSource
@@ -52,9 +58,15 @@ class Settings(BaseModel):
     tag_group: Annotated[str, Field(min_length=1, max_length=30)] = "customer-hub"
     #: golden field -> tag name prefix; the tag is prefix + value, e.g. "lifecycle:repeat"
     tag_fields: dict[str, str] = {"lifecycle_stage": "lifecycle:", "value_tier": "tier:"}
+    #: sink: records written at the same time (WeCom has no batch write)
+    sink_concurrency: Annotated[int, Field(ge=1, le=32)] = 4
+    #: sink: API calls started per second at most, across those threads
+    sink_calls_per_second: Annotated[float, Field(gt=0)] = 50.0
     #: change callbacks (optional): the Token and EncodingAESKey set on the app's 接收事件服务器
     callback_token: str | None = None
     callback_aes_key: str | None = None
+    #: a callback whose timestamp is further than this from our clock is refused (seconds)
+    callback_max_age: Annotated[float, Field(gt=0, le=86_400)] = DEFAULT_MAX_AGE
 
     @field_validator("callback_aes_key")
     @classmethod
@@ -107,15 +119,29 @@ def build_sink(
         _client(settings, transport, sleep),
         tag_group=settings.tag_group,
         tag_fields=settings.tag_fields,
+        concurrency=settings.sink_concurrency,
+        calls_per_second=settings.sink_calls_per_second,
     )
 
 
-def build_callback_app(settings: Settings, on_event: Callable[[ContactChange], None]) -> WSGIApp:
+def build_callback_app(
+    settings: Settings,
+    on_event: Callable[[ContactChange], None],
+    *,
+    nonces: NonceMemory | None = None,
+    clock: Callable[[], float] = time.time,
+) -> WSGIApp:
     """The WSGI app for the callback URL, from the same chub.yaml section."""
     if not settings.callback_token or not settings.callback_aes_key:
         from connectors.contract import ConnectorConfigError
 
         raise ConnectorConfigError("wecom callbacks need callback_token and callback_aes_key")
     return make_callback_app(
-        settings.callback_token, settings.callback_aes_key, settings.corp_id, on_event
+        settings.callback_token,
+        settings.callback_aes_key,
+        settings.corp_id,
+        on_event,
+        nonces=nonces,
+        max_age=settings.callback_max_age,
+        clock=clock,
     )

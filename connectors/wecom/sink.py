@@ -1,14 +1,22 @@
 """Write golden facts back onto WeCom contacts: remark mobiles, a golden id, and tags.
 
-WeCom has no batch write, so a batch is a loop. Each record costs one read
+WeCom has no batch write, so a batch is worked through by ``concurrency`` threads at
+most, and no more than ``calls_per_second`` calls start in any second (WeCom blocks an
+app that calls too often for a whole minute: errcode 45009). Each record costs one read
 (``externalcontact/get``: the member's current remark and tags) and only the writes that
-change something, so re-pushing an unchanged golden record sends no write at all.
+change something, so re-pushing an unchanged golden record sends no write at all. The
+remark mobiles are all the golden record's mobiles, the surviving one first. A golden id
+merged into another has nothing of its own left in WeCom: its contacts are members of
+the survivor, whose push writes the survivor's id onto them.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from connectors.contract import (
@@ -38,8 +46,15 @@ class WeComSink:
         *,
         tag_group: str = "customer-hub",
         tag_fields: Mapping[str, str] | None = None,
+        concurrency: int = 4,
+        calls_per_second: float = 50.0,
     ) -> None:
         self.client = client
+        self.concurrency = max(1, concurrency)
+        self._min_gap = 1.0 / calls_per_second if calls_per_second > 0 else 0.0
+        self._next_call = 0.0
+        self._pace = threading.Lock()
+        self._tag_lock = threading.Lock()
         self.tag_group = tag_group
         self.tag_fields = dict(
             tag_fields or {"lifecycle_stage": "lifecycle:", "value_tier": "tier:"}
@@ -50,11 +65,41 @@ class WeComSink:
     def close(self) -> None:
         self.client.close()
 
+    def wire(self, record: OutboundRecord) -> dict[str, Any]:
+        """What reaches WeCom: the remark mobiles, the golden id and our tags."""
+        if record.fields.get("status") not in (None, "active"):
+            return {}
+        fields = record.fields
+        return {
+            "mobiles": remark_mobiles(_mobile_fields(fields)),
+            "owner": fields.get("owner"),
+            "contact": fields.get("wecom_external_userid"),
+            "tags": {name: fields.get(name) for name in sorted(self.tag_fields)},
+        }
+
     def push(self, records: Sequence[OutboundRecord]) -> list[PushResult]:
-        return [self._push_one(record) for record in records]
+        if self.concurrency == 1 or len(records) <= 1:
+            return [self._push_one(record) for record in records]
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="wecom-sink") as pool:
+            # map keeps input order; a ConnectorConfigError from any record re-raises here
+            return list(pool.map(self._push_one, records))
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """One API call, paced to at most ``calls_per_second`` across the threads."""
+        if self._min_gap:
+            with self._pace:
+                now = time.monotonic()
+                start = max(now, self._next_call)
+                self._next_call = start + self._min_gap
+            if start > now:
+                time.sleep(start - now)
+        body: dict[str, Any] = self.client.call(method, path, **kwargs)
+        return body
 
     # ------------------------------------------------------------------ one record
     def _push_one(self, record: OutboundRecord) -> PushResult:
+        if record.fields.get("status") not in (None, "active"):
+            return PushResult(record.golden_id, ok=True)  # merged: see the module doc
         fields = record.fields
         owner = fields.get("owner")
         # the golden id field first, then every WeCom member record of the golden customer
@@ -105,14 +150,14 @@ class WeComSink:
         # remark: the golden mobiles replace the member's list; the description keeps the
         # member's own words and carries our id
         body: dict[str, Any] = {}
-        mobiles = remark_mobiles(fields)
+        mobiles = remark_mobiles(_mobile_fields(fields))
         if mobiles and mobiles != list(follow.get("remark_mobiles") or []):
             body["remark_mobiles"] = mobiles
         description = merge_description(str(follow.get("description") or ""), golden_id)
         if description != (follow.get("description") or ""):
             body["description"] = description
         if body:
-            self.client.call(
+            self._call(
                 "POST",
                 "externalcontact/remark",
                 json={"userid": userid, "external_userid": ext, **body},
@@ -131,7 +176,7 @@ class WeComSink:
         while True:
             params = {"external_userid": ext, **({"cursor": cursor} if cursor else {})}
             try:
-                body = self.client.call("GET", "externalcontact/get", params=params)
+                body = self._call("GET", "externalcontact/get", params=params)
             except WeComError as exc:
                 if exc.code in GONE_CODES:
                     raise WeComError(
@@ -159,7 +204,8 @@ class WeComSink:
             if fields.get(name) not in (None, "")
         ]
         for attempt in (0, 1):
-            ids = self._tag_ids(wanted)
+            with self._tag_lock:  # the tag list is shared by the threads
+                ids = self._tag_ids(wanted)
             ours = set(self._tags.values()) if self._tags else set()
             add = sorted(set(ids) - current)
             # only our group's tags are ever removed: the members' own tags stay
@@ -167,7 +213,7 @@ class WeComSink:
             if not add and not remove:
                 return
             try:
-                self.client.call(
+                self._call(
                     "POST",
                     "externalcontact/mark_tag",
                     json={
@@ -181,7 +227,8 @@ class WeComSink:
             except WeComError as exc:
                 if exc.code != TAG_INVALID or attempt:
                     raise
-                self._tags = None  # someone deleted one of our tags: re-read and retry
+                with self._tag_lock:
+                    self._tags = None  # someone deleted one of our tags: re-read and retry
 
     def _tag_ids(self, names: list[str]) -> list[str]:
         if self._tags is None:
@@ -228,3 +275,9 @@ class WeComSink:
         self._group_id = group.get("group_id") or self._group_id
         assert self._tags is not None
         self._tags.update({t["name"]: t["id"] for t in group.get("tag") or []})
+
+
+def _mobile_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The surviving mobile first, then every other mobile of the golden record."""
+    mobiles = fields.get("mobiles")
+    return {"mobile": fields.get("mobile"), "phones": mobiles if mobiles else fields.get("phones")}

@@ -28,6 +28,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Collection, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -192,17 +193,20 @@ def publish(
     source_name: str | None = None,
     only: Collection[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    hold_lock: bool = True,
     lock_wait: float | None = None,
 ) -> PublishReport:
     """Push changed golden records to one sink, in the sink's batch size.
 
     ``source_name``: when the sink is also a source (write-back to the ERP or WeCom),
     only golden records with a member from that source are pushed, with those members'
-    keys. ``only``: push just these golden ids (a replay).
+    keys. ``only``: push just these golden ids (a replay). ``hold_lock``: take the hub
+    lock ``resolve`` for the push (False when the caller holds it already, as the
+    Dagster asset does: the lock is not re-entrant).
     """
     report = PublishReport(sink=sink_name)
     started = time.monotonic()
-    with hub_lock(engine, "resolve", wait=lock_wait):
+    with hub_lock(engine, "resolve", wait=lock_wait) if hold_lock else nullcontext():
         todo, hashes = _candidates(
             engine,
             sink_name,
