@@ -203,6 +203,8 @@ class GoldenMember(Base):
     __table_args__ = (
         Index("ix_golden_member_golden", "golden_id"),
         Index("ix_golden_member_key", "source", "stream", "source_key"),
+        # the API looks a source id up without its stream (migration 0006)
+        Index("ix_golden_member_source_key", "source", "source_key"),
     )
 
     row_id: Mapped[int] = mapped_column(ForeignKey("customer_row.id"), primary_key=True)
@@ -286,7 +288,9 @@ class IdentityEvent(Base):
     #: PostgreSQL: the writing transaction's id (set by the database, migration 0005), so
     #: the change feed hands out only events of finished transactions (web/api/feed.py);
     #: None on SQLite, whose one writer at a time commits ids in order
-    txid: Mapped[int | None] = mapped_column(BigInteger, nullable=True, server_default=PG_CURRENT_TXID)
+    txid: Mapped[int | None] = mapped_column(
+        BigInteger, nullable=True, server_default=PG_CURRENT_TXID
+    )
 
 
 class GoldenSearchKey(Base):

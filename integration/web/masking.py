@@ -12,7 +12,7 @@ carries, which is what the audit log records when they are handed out unmasked.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from quality.formats import is_blank
@@ -22,6 +22,7 @@ __all__ = [
     "EMAIL_FIELDS",
     "PHONE_FIELDS",
     "PERSONAL_FIELDS",
+    "mask_deep",
     "mask_email",
     "mask_fields",
     "mask_mobile",
@@ -30,7 +31,9 @@ __all__ = [
 ]
 
 #: fields holding a phone number (one text, or a list of them)
-PHONE_FIELDS = frozenset({"mobile", "phones", "phone", "tel", "telephone", "landline", "fax"})
+PHONE_FIELDS = frozenset(
+    {"mobile", "mobiles", "phones", "phone", "tel", "telephone", "landline", "fax"}
+)
 #: fields holding an e-mail address (one text, or a list of them)
 EMAIL_FIELDS = frozenset({"email", "emails", "e_mail"})
 #: what counts as personal data handed out: the API audits a response that carries any
@@ -43,26 +46,76 @@ def mask_mobile(value: str) -> str:
     return mask_phone(value)
 
 
-def mask_value_of(field: str, value: Any) -> Any:
-    """``value`` masked as ``field`` needs it: a phone or an e-mail field is masked (a list
-    element by element, keeping it a list); any other field is returned unchanged."""
+#: keys inside a phone or e-mail value that describe it rather than hold it (lineage,
+#: a multi-valued field with its sources): left as they are
+_ABOUT_KEYS = frozenset(
+    {
+        "from",
+        "source",
+        "sources",
+        "rule",
+        "at",
+        "since",
+        "ref",
+        "refs",
+        "stream",
+        "kind",
+        "type",
+        "valid",
+        "primary",
+        "updated_at",
+        "decided_at",
+        "count",
+    }
+)
+
+
+def _masker(field: str) -> Callable[[str], str] | None:
     name = field.lower()
     if name in PHONE_FIELDS:
-        masker = mask_phone
-    elif name in EMAIL_FIELDS:
-        masker = mask_email
-    else:
-        return value
+        return mask_phone
+    if name in EMAIL_FIELDS:
+        return mask_email
+    return None
+
+
+def _mask_within(value: Any, masker: Callable[[str], str]) -> Any:
+    if isinstance(value, Mapping):
+        return {
+            k: v if str(k).lower() in _ABOUT_KEYS else _mask_within(v, masker)
+            for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
-        return [masker(str(v)) for v in value if not is_blank(v)]
-    if is_blank(value):
+        return [_mask_within(v, masker) for v in value if not is_blank(v)]
+    if is_blank(value) or isinstance(value, bool):
         return value
     return masker(str(value))
+
+
+def mask_value_of(field: str, value: Any) -> Any:
+    """``value`` masked as ``field`` needs it: a phone or an e-mail field is masked (a list
+    element by element, keeping it a list; a mapping in it value by value, keeping what
+    only describes the value, such as its source); any other field is returned unchanged."""
+    masker = _masker(field)
+    return value if masker is None else _mask_within(value, masker)
 
 
 def mask_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of ``fields`` with every phone and e-mail masked; the rest as it was."""
     return {name: mask_value_of(name, value) for name, value in fields.items()}
+
+
+def mask_deep(value: Any, field: str = "") -> Any:
+    """``value`` with every phone and e-mail masked at any depth: what is under a phone or
+    e-mail key is masked, any other mapping or list is walked (an event's detail)."""
+    masker = _masker(field) if field else None
+    if masker is not None:
+        return _mask_within(value, masker)
+    if isinstance(value, Mapping):
+        return {k: mask_deep(v, str(k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mask_deep(v) for v in value]
+    return value
 
 
 def personal_fields_in(fields: Mapping[str, Any]) -> list[str]:
