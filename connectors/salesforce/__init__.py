@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from connectors.http import HttpUrl
@@ -33,6 +35,9 @@ class Settings(BaseModel):
     #: golden field -> sObject field; overrides/extends the defaults ("" drops a field)
     field_map: dict[str, str] = Field(default_factory=dict)
     batch_size: int = Field(default=200, ge=1, le=200)
+    #: a golden id merged into another: "flag" upserts Chub_Status__c = merged and
+    #: Chub_Merged_Into__c = the survivor's id; "delete" deletes the Account
+    on_merge: Literal["flag", "delete"] = "flag"
     timeout: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=5, ge=1)
     #: seconds to wait after 403 REQUEST_LIMIT_EXCEEDED before trying again
