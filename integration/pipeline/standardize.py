@@ -6,6 +6,8 @@ re-run over unchanged sources does nothing.
 
 from __future__ import annotations
 
+import math
+import re
 import time
 import unicodedata
 from collections import Counter
@@ -25,12 +27,15 @@ from dedupe import (
     split_cn_address,
 )
 from dedupe.normalize import to_simplified
+from integration.pipeline.land import bounded_key
 from integration.store import ActivityRow, CustomerRow, SourceRecord, session_scope
 from integration.store.models import utcnow
 
 __all__ = ["StandardizeReport", "standardize", "standardize_fields"]
 
 _BATCH = 1000
+#: what no text column takes (PostgreSQL refuses NUL; no driver encodes a lone surrogate)
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _VERDICT_HISTORY = 20
 
 
@@ -120,6 +125,46 @@ class StandardizeReport:
             "top_reasons": dict(self.reasons.most_common(5)),
             "seconds": self.seconds,
         }
+
+
+#: activity columns whose value is a label: cut to the column's length
+_ACTIVITY_LABELS = {"channel", "status"}
+#: activity columns a contact detail goes in: too long to fit means it is none
+_ACTIVITY_CONTACTS = {"phone", "email"}
+
+
+def _fit_activity(values: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """``values`` bounded to the activity table's columns (PostgreSQL refuses what does not
+    fit, and a refused row would stop the run): labels are cut, a customer key is bounded
+    the way landing bounds keys (so it still finds its customer), a contact detail that
+    cannot fit is dropped, an amount that is no finite number is none. (values, why the
+    activity cannot be stored at all, e.g. a kind or a date that does not fit)."""
+    out = dict(values)
+    for name, value in values.items():
+        column = ActivityRow.__table__.c.get(name)
+        if column is None or value is None:
+            continue
+        if name == "amount":
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            out[name] = float(value) if ok and math.isfinite(value) else None
+            continue
+        length = getattr(column.type, "length", None)
+        if length is None:
+            continue
+        value = value if isinstance(value, str) else str(value)
+        if name == "customer_key":
+            out[name] = bounded_key(value)
+            continue
+        cleaned = _UNSTORABLE.sub("", value)
+        if len(cleaned) <= length:
+            out[name] = cleaned
+        elif name in _ACTIVITY_LABELS:
+            out[name] = cleaned[:length]
+        elif name in _ACTIVITY_CONTACTS or name == "customer_stream":
+            out[name] = None
+        else:
+            return out, f"{name} of {len(cleaned)} characters is longer than {length}"
+    return out, None
 
 
 def _map(source: Source, record: SourceRecord) -> tuple[Mapped | None, str | None]:
@@ -228,12 +273,19 @@ def _standardize_one(
             email=normalize_email(a.email) if a.email else None,
             record_hash=record.payload_hash,
         )
-        if act is None:
+        values, unfit = _fit_activity(values)
+        if unfit is not None:
+            # not stored cut or guessed: the record is quarantined with the reason instead
+            problem = problem or f"activity cannot be stored: {unfit}"
+            if act is not None:
+                session.delete(act)
+        elif act is None:
             session.add(ActivityRow(id=record.id, **values))
+            report.activities += 1
         else:
             for k, v in values.items():
                 setattr(act, k, v)
-        report.activities += 1
+            report.activities += 1
     if mapped is not None and mapped.customer is None and problem is None:
         return  # an activity-only record has no customer row
     if record.deleted:
