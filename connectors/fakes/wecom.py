@@ -17,8 +17,10 @@ answers 45009 (``throttle_code``; ``rate_per_minute`` throttles for real),
 ``inject("token_expired")`` 42001 once, ``inject("duplicate_page")`` serves the previous batch
 page again; ``inject_errcode(code, path=..., after=n)`` queues any other errcode and
 ``inject_after`` puts a fault on a later request (mid-paging). ``no_privilege`` members
-answer 60011 in ``batch/get_by_user``. ``send_change`` plays WeCom's
-callback delivery: signed and AES-encrypted exactly as §1.7, retried on non-200.
+answer 60011 in ``batch/get_by_user``. ``delays`` holds matching requests before answering
+(a slow WeCom: ``fake.delays["externalcontact/get"] = 3.0``). ``send_change`` plays WeCom's
+callback delivery: signed and AES-encrypted exactly as §1.7, retried on non-200;
+``replay_last_change`` sends its last request again byte for byte, as an attacker would.
 """
 
 from __future__ import annotations
@@ -107,6 +109,10 @@ class FakeWeCom(FakeServer):
         self.members: set[str] = set(follow_users)
         #: members the app may not see: batch/get_by_user answers 60011 for them
         self.no_privilege: set[str] = set()
+        #: path fragment -> seconds to hold each matching request before answering
+        self.delays: dict[str, float] = {}
+        #: (URL with query, body) of the last callback delivered by send_change
+        self.last_delivery: tuple[str, bytes] | None = None
         self.tag_groups: list[dict[str, Any]] = []
         for row in contacts:
             self.add_contact(row["external_contact"], row["follow_info"])
@@ -228,6 +234,9 @@ class FakeWeCom(FakeServer):
         if not request.path.startswith(PREFIX):
             return Response(404, b"not found")
         name = request.path[len(PREFIX) :]
+        hold = next((s for where, s in self.delays.items() if where in request.path), 0.0)
+        if hold:
+            time.sleep(hold)  # outside the state lock: other requests go on meanwhile
         with self._state:
             code = self._take_errcode(request.path)
             if code is not None:
@@ -573,10 +582,13 @@ class FakeWeCom(FakeServer):
         extra: Mapping[str, str] | None = None,
         attempts: int = 3,
         transport: httpx.BaseTransport | None = None,
+        timestamp: int | None = None,
+        nonce: str | None = None,
     ) -> list[int]:
         """POST one change_external_contact event as WeCom does; return the HTTP statuses.
 
-        Like WeCom, a non-200 answer (or no answer) is retried, ``attempts`` times in all.
+        Like WeCom, a non-200 answer (or no answer) is retried, ``attempts`` times in all,
+        each attempt a new request (new timestamp and nonce unless given).
         """
         corp = corp_id or self.corp_id
         fields = {
@@ -598,32 +610,35 @@ class FakeWeCom(FakeServer):
             )
             + "</xml>"
         )
-        timestamp, nonce = str(_now()), str(self._rng.randrange(10**9))
-        encrypt = encrypt_for_callback(xml, aes_key, corp)
-        query = urlencode(
-            {
-                "msg_signature": _signature(token, timestamp, nonce, encrypt),
-                "timestamp": timestamp,
-                "nonce": nonce,
-            }
-        )
-        body = (
-            f"<xml><ToUserName><![CDATA[{corp}]]></ToUserName><AgentID><![CDATA[1000002]]>"
-            f"</AgentID><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
-        )
         statuses: list[int] = []
         with httpx.Client(transport=transport, timeout=5.0) as client:
             for _ in range(attempts):
-                try:
-                    status = client.post(
-                        f"{callback_url}?{query}", content=body.encode()
-                    ).status_code
-                except httpx.HTTPError:
-                    status = 0
-                statuses.append(status)
-                if status == 200:
+                stamp = str(timestamp if timestamp is not None else _now())
+                once = nonce if nonce is not None else str(self._rng.randrange(10**9))
+                encrypt = encrypt_for_callback(xml, aes_key, corp)
+                query = urlencode(
+                    {
+                        "msg_signature": _signature(token, stamp, once, encrypt),
+                        "timestamp": stamp,
+                        "nonce": once,
+                    }
+                )
+                body = (
+                    f"<xml><ToUserName><![CDATA[{corp}]]></ToUserName><AgentID><![CDATA["
+                    f"1000002]]></AgentID><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+                )
+                self.last_delivery = (f"{callback_url}?{query}", body.encode())
+                statuses.append(_post(client, *self.last_delivery))
+                if statuses[-1] == 200:
                     break
         return statuses
+
+    def replay_last_change(self, *, transport: httpx.BaseTransport | None = None) -> int:
+        """Send the last callback request again, byte for byte; return the HTTP status."""
+        if self.last_delivery is None:
+            raise RuntimeError("no callback was delivered yet")
+        with httpx.Client(transport=transport, timeout=5.0) as client:
+            return _post(client, *self.last_delivery)
 
     def verify_url(
         self,
@@ -649,6 +664,13 @@ class FakeWeCom(FakeServer):
         with httpx.Client(transport=transport, timeout=5.0) as client:
             response = client.get(f"{callback_url}?{query}")
         return response.status_code, response.text, plain
+
+
+def _post(client: httpx.Client, url: str, body: bytes) -> int:
+    try:
+        return client.post(url, content=body).status_code
+    except httpx.HTTPError:
+        return 0  # no answer: WeCom counts it as a failed delivery
 
 
 # ---------------------------------------------------------------- §1.7 crypto, written

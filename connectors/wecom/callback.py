@@ -6,6 +6,15 @@ to 32 bytes; plaintext = 16 random bytes + 4-byte big-endian length + message + 
 
 Callbacks only carry ids: the hub reacts to a ``ContactChange`` by calling
 ``WeComSource.fetch_contact(change.external_user_id)``.
+
+A signed request is still refused when it is stale (its ``timestamp`` more than
+``max_age`` seconds, 5 minutes by default, from our clock either way) or a replay (its
+``timestamp``/``nonce`` pair seen before; a ``NonceMemory`` remembers them, in the hub
+for ``chub serve-callbacks``). A fresh pair outlives the window in memory only as long as
+needed: past it, the timestamp alone refuses the request. ``on_event`` must be quick
+(WeCom wants an answer within 5 s and re-delivers otherwise): the hub only queues the
+event there, a worker fetches the contact afterwards. A re-delivered event has a new
+nonce but the same ``ContactChange.event_key``, which is what the queue keeps unique.
 """
 
 from __future__ import annotations
@@ -17,10 +26,11 @@ import hmac
 import logging
 import os
 import struct
-from collections import OrderedDict
+import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs
 from xml.etree.ElementTree import Element
 
@@ -28,9 +38,12 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from defusedxml import ElementTree as SafeET
 
 __all__ = [
+    "DEFAULT_MAX_AGE",
     "CallbackCrypto",
     "CallbackError",
     "ContactChange",
+    "MemoryNonces",
+    "NonceMemory",
     "WSGIApp",
     "make_callback_app",
     "parse_event",
@@ -40,6 +53,8 @@ log = logging.getLogger("connectors.wecom")
 
 BLOCK = 32
 MAX_BODY = 64 * 1024  # a real event is well under 2 kB
+#: how far a request's timestamp may be from our clock (seconds, either way)
+DEFAULT_MAX_AGE = 300.0
 
 
 class CallbackError(Exception):
@@ -51,8 +66,13 @@ class CallbackError(Exception):
 
     @property
     def forbidden(self) -> bool:
-        # not signed by WeCom with our token, or encrypted for another corp
-        return self.code in (-40001, -40005)
+        # not signed by WeCom with our token, encrypted for another corp, stale, replayed
+        return self.code in (-40001, -40005, STALE, REPLAYED)
+
+
+#: our own codes (not the reference library's) for a signed request we still refuse
+STALE = -41001
+REPLAYED = -41002
 
 
 class CallbackCrypto:
@@ -158,6 +178,40 @@ class ContactChange:
         return (self.change_type, self.user_id, self.external_user_id, self.create_time)
 
     @property
+    def event_key(self) -> str:
+        """``dedupe_key`` as one string of at most 255 characters (a hub column)."""
+        key = ":".join(str(part) for part in self.dedupe_key)
+        if len(key) <= 255:
+            return key
+        return "sha1:" + hashlib.sha1(key.encode()).hexdigest()
+
+    def to_dict(self) -> dict[str, Any]:
+        """What a queue keeps of the event (the welcome code expires in 20 s: not kept)."""
+        return {
+            "change_type": self.change_type,
+            "user_id": self.user_id,
+            "external_user_id": self.external_user_id,
+            "create_time": self.create_time,
+            "corp_id": self.corp_id,
+            "state": self.state,
+            "source": self.source,
+            "fail_reason": self.fail_reason,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ContactChange:
+        return cls(
+            change_type=str(data["change_type"]),
+            user_id=str(data.get("user_id") or ""),
+            external_user_id=str(data.get("external_user_id") or ""),
+            create_time=int(data.get("create_time") or 0),
+            corp_id=str(data.get("corp_id") or ""),
+            state=data.get("state"),
+            source=data.get("source"),
+            fail_reason=data.get("fail_reason"),
+        )
+
+    @property
     def deletes_relation(self) -> bool:
         return self.change_type in ("del_external_contact", "del_follow_user")
 
@@ -188,20 +242,46 @@ def parse_event(xml: str) -> ContactChange | None:
     )
 
 
-class _Recent:
-    """A bounded memory of dedupe keys, so a re-delivered event reaches the hub once."""
+class NonceMemory(Protocol):
+    """Where the (timestamp, nonce) pairs of accepted requests are remembered."""
 
-    def __init__(self, size: int) -> None:
-        self._keys: OrderedDict[tuple[Any, ...], None] = OrderedDict()
-        self._size = size
+    def seen(self, timestamp: str, nonce: str) -> bool: ...
 
-    def seen(self, key: tuple[Any, ...]) -> bool:
-        return key in self._keys
+    def remember(self, timestamp: str, nonce: str) -> None: ...
 
-    def add(self, key: tuple[Any, ...]) -> None:
-        self._keys[key] = None
-        while len(self._keys) > self._size:
-            self._keys.popitem(last=False)
+
+class MemoryNonces:
+    """A NonceMemory of one process, forgetting pairs older than the freshness window."""
+
+    def __init__(self, max_age: float = DEFAULT_MAX_AGE, clock: Callable[[], float] = time.time):
+        self._pairs: dict[tuple[str, str], float] = {}
+        self._max_age = max_age
+        self._clock = clock
+        self._lock = threading.Lock()
+
+    def seen(self, timestamp: str, nonce: str) -> bool:
+        with self._lock:
+            return (timestamp, nonce) in self._pairs
+
+    def remember(self, timestamp: str, nonce: str) -> None:
+        now = self._clock()
+        with self._lock:
+            self._pairs[(timestamp, nonce)] = now
+            for pair, at in list(self._pairs.items()):
+                if at < now - 2 * self._max_age:
+                    del self._pairs[pair]
+
+
+def check_fresh(timestamp: str, now: float, max_age: float) -> None:
+    """Refuse a request whose timestamp is not within ``max_age`` seconds of ``now``."""
+    try:
+        sent = int(timestamp)
+    except ValueError:
+        raise CallbackError("timestamp is not a number", -40002) from None
+    if abs(now - sent) > max_age:
+        raise CallbackError(
+            f"timestamp is {now - sent:+.0f} s from our clock (allowed: {max_age:g} s)", STALE
+        )
 
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -213,16 +293,25 @@ def make_callback_app(
     corp_id: str,
     on_event: Callable[[ContactChange], None],
     *,
-    remember: int = 10_000,
+    nonces: NonceMemory | None = None,
+    max_age: float = DEFAULT_MAX_AGE,
+    clock: Callable[[], float] = time.time,
 ) -> WSGIApp:
     """A WSGI app for the callback URL.
 
-    GET (URL check on save) answers the decrypted echostr; POST delivers events to
-    ``on_event``. 200 with an empty body = accepted; 403 = bad signature / not our corp;
-    400 = unreadable request; 500 when ``on_event`` fails, so that WeCom delivers again.
+    GET (URL check on save) answers the decrypted echostr; POST hands events to
+    ``on_event`` (which should only queue them). 200 with an empty body = accepted;
+    403 = bad signature, not our corp, stale timestamp or a replay; 400 = unreadable
+    request; 500 when ``on_event`` fails, so that WeCom delivers again.
     """
     crypto = CallbackCrypto(token, aes_key, corp_id)
-    recent = _Recent(remember)
+    memory: NonceMemory = nonces if nonces is not None else MemoryNonces(max_age, clock)
+
+    def admit(timestamp: str, nonce: str) -> None:
+        # after the signature check: only WeCom's own requests are judged and remembered
+        check_fresh(timestamp, clock(), max_age)
+        if memory.seen(timestamp, nonce):
+            raise CallbackError("timestamp and nonce seen before: a replay", REPLAYED)
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         def answer(status: str, body: bytes = b"") -> list[bytes]:
@@ -244,35 +333,39 @@ def make_callback_app(
             if method == "GET":
                 # base64 has no spaces: a space is a "+" that arrived un-encoded
                 echostr = query.get("echostr", "").replace(" ", "+")
-                return answer(
-                    "200 OK", crypto.verify_url(signature, timestamp, nonce, echostr).encode()
-                )
+                plain = crypto.verify_url(signature, timestamp, nonce, echostr)
+                admit(timestamp, nonce)
+                memory.remember(timestamp, nonce)
+                return answer("200 OK", plain.encode())
             if method != "POST":
                 return answer("405 Method Not Allowed")
             length = int(environ.get("CONTENT_LENGTH") or 0)
             if length <= 0 or length > MAX_BODY:
                 raise CallbackError("missing or oversized body", -40002)
-            change = parse_event(
-                crypto.decrypt_message(
-                    signature, timestamp, nonce, environ["wsgi.input"].read(length)
-                )
+            xml = crypto.decrypt_message(
+                signature, timestamp, nonce, environ["wsgi.input"].read(length)
             )
+            admit(timestamp, nonce)
+            change = parse_event(xml)
         except CallbackError as exc:
             log.warning("WeCom callback refused (%s): %s", exc.code, exc)
             return answer("403 Forbidden" if exc.forbidden else "400 Bad Request")
         except ValueError:
             return answer("400 Bad Request")
-        if change is None:
-            return answer("200 OK")  # tag / group-chat events: acknowledged, not ours
-        if recent.seen(change.dedupe_key):
-            log.info("WeCom callback: duplicate %s ignored", change.change_type)
-            return answer("200 OK")
+        if change is not None:
+            try:
+                on_event(change)
+            except Exception:
+                log.exception("WeCom callback handler failed for %s", change.change_type)
+                return answer("500 Internal Server Error")
+        else:
+            log.debug("WeCom callback: not a contact change, acknowledged")  # tags, group chats
         try:
-            on_event(change)
+            memory.remember(timestamp, nonce)
         except Exception:
-            log.exception("WeCom callback handler failed for %s", change.change_type)
-            return answer("500 Internal Server Error")
-        recent.add(change.dedupe_key)
+            # the event is queued: forgetting its nonce only weakens replay refusal, and a
+            # replay of it lands on the same queue row (same event key)
+            log.exception("WeCom callback: could not remember the nonce")
         return answer("200 OK")
 
     return app

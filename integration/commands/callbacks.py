@@ -1,4 +1,4 @@
-"""`chub serve-callbacks SOURCE`: the WeCom change-callback URL."""
+"""`chub serve-callbacks SOURCE`: the WeCom change-callback URL (and its inbox worker)."""
 
 from __future__ import annotations
 
@@ -31,8 +31,9 @@ def register(tree: CommandTree) -> None:
     cb = tree.command(
         ("serve-callbacks",),
         _cmd_serve_callbacks,
-        "Serve the WeCom change-callback URL: each "
-        "add/edit/delete event refreshes just that contact in the hub.",
+        "Serve the WeCom change-callback URL: each add/edit/delete event is acknowledged "
+        "at once, queued in the hub, and a worker refreshes just that contact (also "
+        "draining what an earlier, killed server left queued).",
     )
     cb.add_argument("source", help="a wecom source name from chub.yaml")
     cb.add_argument("--host", default="127.0.0.1")

@@ -6,11 +6,13 @@ from __future__ import annotations
 import base64
 import io
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from pydantic import ValidationError
 
 from connectors.fakes.wecom import FakeWeCom, encrypt_for_callback
 from connectors.wecom import ContactChange, Settings, build_callback_app
@@ -117,14 +119,16 @@ def test_url_verification_echoes_the_plaintext(served: Any) -> None:
     assert status == 403
 
 
-def test_events_arrive_once_and_bad_ones_are_refused(served: Any) -> None:
+def test_events_are_handed_over_and_bad_ones_are_refused(served: Any) -> None:
     url, received, fail = served
     fake = FakeWeCom(corp_id=CORP)
     args = (url, "add_external_contact", "zhangsan", "wmA", TOKEN, AES_KEY)
     extra = {"State": "qr-door", "WelcomeCode": "WELCOME"}
     assert fake.send_change(*args, create_time=1700000000, extra=extra) == [200]
-    assert fake.send_change(*args, create_time=1700000000, extra=extra) == [200]  # re-delivery
-    assert len(received) == 1
+    # WeCom's re-delivery is a new request (new nonce) of the same event: handed over
+    # again with the same event_key, which is what the hub's queue keeps unique
+    assert fake.send_change(*args, create_time=1700000000, extra=extra) == [200]
+    assert len(received) == 2 and received[0].event_key == received[1].event_key
     change = received[0]
     assert (change.change_type, change.user_id, change.external_user_id) == (
         "add_external_contact",
@@ -132,6 +136,9 @@ def test_events_arrive_once_and_bad_ones_are_refused(served: Any) -> None:
         "wmA",
     )
     assert change.state == "qr-door" and change.create_time == 1700000000
+    queued = ContactChange.from_dict(change.to_dict())
+    assert queued.event_key == change.event_key and queued.state == change.state
+    assert "welcome" not in str(change.to_dict()).lower()  # expires in 20 s: not queued
 
     # forged signature, another corp's message: 403, and WeCom would retry (3 attempts)
     assert fake.send_change(url, "edit_external_contact", "a", "b", "bad", AES_KEY) == [403] * 3
@@ -140,7 +147,82 @@ def test_events_arrive_once_and_bad_ones_are_refused(served: Any) -> None:
     # the hub fails to take the event: 500, so WeCom delivers again
     fail()
     assert fake.send_change(url, "del_follow_user", "a", "b", TOKEN, AES_KEY) == [500] * 3
-    assert len(received) == 1
+    assert len(received) == 2
+
+
+def test_a_replayed_request_is_refused(served: Any) -> None:
+    url, received, _ = served
+    fake = FakeWeCom(corp_id=CORP)
+    assert fake.send_change(url, "edit_external_contact", "zhangsan", "wmA", TOKEN, AES_KEY) == [
+        200
+    ]
+    assert fake.replay_last_change() == 403  # the same bytes again: signed, fresh, seen
+    # the same timestamp and nonce on another signed message is a replay too
+    now = int(time.time())
+    ok = fake.send_change(
+        url, "add_external_contact", "u", "wmB", TOKEN, AES_KEY, timestamp=now, nonce="42"
+    )
+    again = fake.send_change(
+        url,
+        "add_external_contact",
+        "u",
+        "wmC",
+        TOKEN,
+        AES_KEY,
+        timestamp=now,
+        nonce="42",
+        attempts=1,
+    )
+    assert (ok, again) == ([200], [403])
+    assert [c.external_user_id for c in received] == ["wmA", "wmB"]
+
+
+@pytest.mark.parametrize("age", [301, -301, 86_400])
+def test_a_stale_or_future_timestamp_is_refused(served: Any, age: int) -> None:
+    url, received, _ = served
+    fake = FakeWeCom(corp_id=CORP)
+    stale = int(time.time()) - age
+    statuses = fake.send_change(
+        url, "add_external_contact", "u", "wmA", TOKEN, AES_KEY, timestamp=stale, attempts=1
+    )
+    assert statuses == [403] and received == []
+    status, _, _ = fake.verify_url(url, TOKEN, AES_KEY)  # a fresh one still passes
+    assert status == 200
+
+
+def test_the_freshness_window_is_configurable() -> None:
+    clock = [1_800_000_000.0]
+    crypto = CallbackCrypto(TOKEN, AES_KEY, CORP)
+    received: list[ContactChange] = []
+    settings = Settings(
+        corp_id=CORP,
+        corp_secret="x",
+        callback_token=TOKEN,
+        callback_aes_key=AES_KEY,
+        callback_max_age=30,
+    )
+    app = build_callback_app(settings, received.append, clock=lambda: clock[0])
+    xml = (
+        "<xml><Event>change_external_contact</Event><ChangeType>add_external_contact"
+        "</ChangeType><UserID>u</UserID><ExternalUserID>wmA</ExternalUserID>"
+        "<CreateTime>1</CreateTime></xml>"
+    )
+
+    def post(timestamp: int, nonce: str) -> str:
+        encrypt = crypto.encrypt(xml)
+        sig = crypto.signature(str(timestamp), nonce, encrypt)
+        body = f"<xml><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>".encode()
+        return _call(app, "POST", f"msg_signature={sig}&timestamp={timestamp}&nonce={nonce}", body)[
+            0
+        ]
+
+    assert post(1_800_000_000 - 30, "1").startswith("200")
+    assert post(1_800_000_000 - 31, "2").startswith("403")
+    clock[0] += 100  # our clock moved on: the same age is judged against it
+    assert post(1_800_000_100 - 20, "3").startswith("200")
+    assert len(received) == 2
+    with pytest.raises(ValidationError):
+        Settings(corp_id=CORP, corp_secret="x", callback_max_age=0)
 
 
 def _call(app: Any, method: str, query: str, body: bytes = b"") -> tuple[str, bytes]:
@@ -182,6 +264,6 @@ def test_garbage_inside_a_signed_envelope_is_400() -> None:
     encrypt = crypto.encrypt("this is not xml")
     sig = crypto.signature("1", "2", encrypt)
     body = f"<xml><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>".encode()
-    app = make_callback_app(TOKEN, AES_KEY, CORP, lambda c: None)
+    app = make_callback_app(TOKEN, AES_KEY, CORP, lambda c: None, clock=lambda: 1.0)
     status, _ = _call(app, "POST", f"msg_signature={sig}&timestamp=1&nonce=2", body)
     assert status.startswith("400")
