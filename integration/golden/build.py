@@ -262,7 +262,9 @@ def _rebuild(
     golden.verdict = "ok" if verdict.ok else "quarantined"
     golden.reasons = [r.to_dict() for r in verdict.reasons]
     report.failing_quality += not verdict.ok
-    lineage = _current_lineage(golden.lineage or {}, survived.lineage, stamp)
+    lineage = _current_lineage(
+        golden.lineage or {}, golden.fields or {}, survived.lineage, fields, stamp
+    )
     lineage["members"] = sorted(m.ref for m in group)
     lineage["facts"] = {"as_of": as_of.isoformat(), "rules": "integration/golden/facts.py"}
     lineage["_build"] = {"inputs": fingerprint}
@@ -308,19 +310,32 @@ def _rebuild(
 
 
 def _current_lineage(
-    previous: Mapping[str, Any], decided: Mapping[str, Any], stamp: datetime
+    previous: Mapping[str, Any],
+    previous_fields: Mapping[str, Any],
+    decided: Mapping[str, Any],
+    fields: Mapping[str, Any],
+    stamp: datetime,
 ) -> dict[str, Any]:
-    """The new lineage, each entry stamped ``decided_at``: kept from the previous build
-    when the same record still gives the field by the same rule, now otherwise."""
+    """The new lineage, each entry stamped ``decided_at``.
+
+    When the same record still gives the same value by the same rule, the entry keeps its
+    ``at`` (the value has been there since then, whatever else changed in that record)
+    and its ``decided_at``; otherwise the decision is new and stamped now."""
     out: dict[str, Any] = {}
     for name, entry in decided.items():
         before = previous.get(name)
         same = (
             isinstance(before, Mapping)
-            and {k: v for k, v in before.items() if k != "decided_at"} == entry
             and before.get("decided_at")
+            and before.get("from") == entry.get("from")
+            and before.get("rule") == entry.get("rule")
+            and previous_fields.get(name) == fields.get(name)
         )
-        out[name] = {**entry, "decided_at": before["decided_at"] if same else stamp.isoformat()}  # type: ignore[index]
+        if same and isinstance(before, Mapping):
+            kept = {"at": before["at"]} if "at" in before else {}
+            out[name] = {**entry, **kept, "decided_at": before["decided_at"]}
+        else:
+            out[name] = {**entry, "decided_at": stamp.isoformat()}
     return out
 
 
