@@ -474,7 +474,8 @@ def _reuse_scores(
     pos = np.searchsorted(old_code[order], new_code)
     pos = np.minimum(pos, max(len(order) - 1, 0))
     found = (old_code[order][pos] == new_code) if len(order) else np.zeros(len(cand), bool)
-    src = np.flatnonzero(ok)[order][pos]
+    # no old pair between unchanged records: nothing to copy (and nothing to index)
+    src = np.flatnonzero(ok)[order][pos] if len(order) else np.zeros(len(cand), np.int64)
     levels = np.zeros((len(cand), state.levels.shape[1]), dtype=state.levels.dtype)
     bits = np.zeros((len(cand), state.bits.shape[1]), dtype=np.float32)
     levels[found] = state.levels[src[found]]

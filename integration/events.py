@@ -7,14 +7,16 @@ so a system that stored it can follow it to the survivor (``follow``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from integration.store import GoldenCustomer, IdentityEvent
+from integration.store.models import utcnow
 
-__all__ = ["EventKind", "Cause", "follow", "record_event"]
+__all__ = ["EventKind", "Cause", "event_row", "follow", "record_event", "record_events"]
 
 EventKind = Literal["created", "changed", "joined", "left", "merged", "split", "retired"]
 Cause = Literal["engine", "decision", "deletion", "source", "refit"]
@@ -50,6 +52,42 @@ def record_event(
     )
     session.add(event)
     return event
+
+
+def event_row(
+    kind: EventKind | str,
+    golden_id: str,
+    *,
+    cause: Cause | str,
+    run_id: str | None = None,
+    other_id: str | None = None,
+    row_id: int | None = None,
+    member_ref: str | None = None,
+    decision_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One event as the column values ``record_events`` inserts."""
+    return {
+        "kind": kind,
+        "golden_id": golden_id,
+        "cause": cause,
+        "run_id": run_id,
+        "other_id": other_id,
+        "row_id": row_id,
+        "member_ref": member_ref,
+        "decision_id": decision_id,
+        "detail": detail or {},
+    }
+
+
+def record_events(session: Session, events: Sequence[dict[str, Any]]) -> int:
+    """Many events (``event_row`` values) in one executemany, in the order given: a
+    first run on a large hub creates hundreds of thousands of golden records."""
+    if not events:
+        return 0
+    at = utcnow()
+    session.execute(insert(IdentityEvent), [{"at": at, **e} for e in events])
+    return len(events)
 
 
 def follow(session: Session, golden_id: str) -> str | None:

@@ -1,32 +1,61 @@
-"""Resolving: customer rows -> clusters (golden ids), obeying admins' decisions."""
+"""Resolving: customer rows -> clusters (golden ids), obeying admins' decisions.
+
+The hub keeps the engine's state (fitted model, term-frequency tables, prepared records,
+scored candidate pairs) in ``matching_state``. A normal run loads it and matches only the
+rows that are new, changed or gone since it was saved, against the existing clusters,
+with the model frozen; the first run (no state) and ``refit`` learn the model again and
+resolve every row. Every change of membership is an identity event with its cause.
+"""
 
 from __future__ import annotations
 
+import bisect
+import hashlib
+import json
 import time
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from importlib import resources
 from typing import Any
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 import dedupe
-from integration.store import (
-    CustomerRow,
-    Decision,
-    GoldenCustomer,
-    GoldenMember,
-    MatchPair,
-    session_scope,
+from dedupe.state import STATE_FORMAT, StateVersionError, dump_state, load_state
+from integration.errors import ChubError
+from integration.identity import (
+    Applied,
+    Constraints,
+    apply_membership,
+    effective_constraints,
+    golden_ages,
 )
-from integration.store.models import utcnow
+from integration.locks import hub_lock
+from integration.review import write_pairs
+from integration.store import CustomerRow, GoldenCustomer, GoldenMember, session_scope
+from integration.store.models import MatchingState, utcnow
 
-__all__ = ["ResolveReport", "RESOLVABLE", "resolve_customers", "row_ref"]
+__all__ = [
+    "RESOLVABLE",
+    "ResolveReport",
+    "StateError",
+    "engine_version",
+    "mark_dirty",
+    "refit_and_resolve",
+    "resolve_customers",
+    "row_ref",
+    "SPEC_FIELDS",
+]
 
 #: row verdicts that take part in matching
 RESOLVABLE = ("ok", "overridden")
 
-_SPEC_FIELDS = (
+#: the canonical fields the engine reads
+SPEC_FIELDS = (
     "name",
     "company_name",
     "mobile",
@@ -41,54 +70,239 @@ _SPEC_FIELDS = (
     "address",
 )
 
+#: the matching_state row of the engine's state
+STATE_NAME = "engine"
 
-def row_ref(row: CustomerRow | GoldenMember) -> str:
+#: rows stamped this long before the newest row a run saw are read again by the next
+#: run: a standardize transaction still open while we read commits rows stamped before
+#: our newest one (their digests tell an unchanged re-read from a change)
+IN_FLIGHT = timedelta(seconds=60)
+
+
+class StateError(ChubError):
+    """The stored matching state cannot be used as it is (another engine, other settings)."""
+
+
+def row_ref(row: Any) -> str:
     """The engine's record id: readable and stable across hub rebuilds."""
     return f"{row.source}:{row.stream}:{row.source_key}"
 
 
 @dataclass
 class ResolveReport:
+    #: "full" (first run: no state yet), "refit" or "incremental"
+    mode: str = "full"
     rows: int = 0
     clusters: int = 0
     multi_member_clusters: int = 0
     auto_merged_pairs: int = 0
     review_pairs: int = 0
+    #: rows matched in this run (all of them when full or refit)
+    rows_matched: int = 0
+    rows_removed: int = 0
+    #: records whose golden id is another than before the run (records present both times)
+    records_changed_cluster: int = 0
+    events: int = 0
     changes: list[str] = field(default_factory=list)
     excluded_sources: list[str] = field(default_factory=list)
+    #: decisions that could not be obeyed this run (a row quarantined or gone), with why
+    unapplied_decisions: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def as_metadata(self) -> dict[str, Any]:
         return {
+            "mode": self.mode,
             "rows": self.rows,
             "clusters": self.clusters,
             "multi_member_clusters": self.multi_member_clusters,
             "auto_merged_pairs": self.auto_merged_pairs,
             "review_pairs": self.review_pairs,
+            "rows_matched": self.rows_matched,
+            "rows_removed": self.rows_removed,
+            "records_changed_cluster": self.records_changed_cluster,
+            "identity_events": self.events,
             "cluster_changes": len(self.changes),
             "excluded_sources": self.excluded_sources,
+            "unapplied_decisions": self.unapplied_decisions,
             "seconds": self.seconds,
         }
 
 
-def _pair_key(a: str, b: str) -> tuple[str, str]:
-    return (a, b) if a <= b else (b, a)
+@cache
+def engine_version() -> str:
+    """A digest of the matching engine's code and of the state format: a state written
+    by other code normalized its records another way and must not be mixed with ours."""
+    digest = hashlib.sha256(f"format {STATE_FORMAT}".encode())
+    package = resources.files("dedupe")
+    for name in sorted(p.name for p in package.iterdir() if p.name.endswith(".py")):
+        digest.update(name.encode())
+        digest.update(package.joinpath(name).read_bytes())
+    return digest.hexdigest()[:16]
 
 
-def _constraints(
-    session: Any, refs: dict[int, str]
-) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """Replay the decision log in order: the newest word on a pair wins."""
-    latest: dict[tuple[str, str], str] = {}
-    for d in session.scalars(select(Decision).order_by(Decision.id)):
-        if d.action not in ("merge", "apart", "split") or d.left_id is None or d.right_id is None:
-            continue
-        left, right = refs.get(d.left_id), refs.get(d.right_id)
-        if left and right:
-            latest[_pair_key(left, right)] = d.action
-    must = [pair for pair, action in latest.items() if action == "merge"]
-    cannot = [pair for pair, action in latest.items() if action in ("apart", "split")]
-    return must, cannot
+def _settings_key(spec: dedupe.MatchSpec, settings: dedupe.MatchSettings) -> str:
+    """What the state was fitted under; how many workers ran it does not count."""
+    cfg = {k: v for k, v in vars(settings).items() if k not in ("workers", "keep_candidates")}
+    body = {
+        "id": spec.id,
+        "fields": {k: str(getattr(v, "value", v)) for k, v in spec.fields.items()},
+        "region": spec.region,
+        "settings": cfg,
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _digest(record: Mapping[str, Any]) -> int:
+    body = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str).encode()
+    return int.from_bytes(hashlib.blake2b(body, digest_size=8).digest(), "big", signed=True)
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite gives naive datetimes (stored as UTC), PostgreSQL aware ones."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@dataclass
+class _Row:
+    row_id: int
+    ref: str
+    source: str
+    verdict: str
+    record: dict[str, Any]
+    updated_at: datetime
+
+
+def _read_rows(session: Session, query: Any) -> list[_Row]:
+    out = []
+    for rid, source, stream, key, fields, verdict, updated_at in session.execute(query):
+        ref = f"{source}:{stream}:{key}"
+        values = fields or {}
+        record = {"id": ref, **{k: values.get(k) for k in SPEC_FIELDS}}
+        out.append(_Row(rid, ref, source, verdict, record, _utc(updated_at)))
+    return out
+
+
+def _row_columns() -> Any:
+    return select(
+        CustomerRow.id,
+        CustomerRow.source,
+        CustomerRow.stream,
+        CustomerRow.source_key,
+        CustomerRow.fields,
+        CustomerRow.verdict,
+        CustomerRow.updated_at,
+    )
+
+
+def _chunks(items: list[Any], size: int = 500) -> Iterable[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+@dataclass
+class LoadedState:
+    """The stored state: the engine's base resolution and the hub's bookkeeping."""
+
+    base: dedupe.Resolution
+    #: per source: the newest customer_row.updated_at the state has seen (ISO)
+    watermarks: dict[str, str]
+    #: digests of the rows stamped within IN_FLIGHT of their source's watermark
+    recent: dict[str, int]
+    #: rows moved or added outside a run (placement, admin decisions) since it was saved
+    dirty: list[int]
+    meta: dict[str, Any]
+
+
+def load_matching_state(
+    session: Session, spec: dedupe.MatchSpec, settings: dedupe.MatchSettings
+) -> LoadedState | None:
+    """The stored state, None if there is none yet; StateError if it cannot be used."""
+    row = session.get(MatchingState, STATE_NAME)
+    if row is None:
+        return None
+    meta = dict(row.meta or {})
+    if meta.get("settings") != _settings_key(spec, settings):
+        raise StateError(
+            "the matching spec or thresholds changed since the matching state was fitted: "
+            "run `chub resolve --refit` to learn the model again under the new ones"
+        )
+    try:
+        base, extra = load_state(bytes(row.blob), engine_version=engine_version())
+    except StateVersionError as exc:
+        raise StateError(
+            f"the stored matching state was written by another version of the matching "
+            f"engine ({exc}): run `chub resolve --refit` to learn it again"
+        ) from None
+    return LoadedState(
+        base=base,
+        watermarks=dict(meta.get("watermarks") or {}),
+        recent=dict((extra or {}).get("recent") or {}),
+        dirty=[int(x) for x in meta.get("dirty") or []],
+        meta=meta,
+    )
+
+
+def mark_dirty(session: Session, row_ids: Iterable[int]) -> None:
+    """Rows whose membership changed outside a run (placed one by one, or moved by an
+    admin decision): the next run matches them again with the stored state. No state
+    yet: the next run is a full one anyway."""
+    row = session.get(MatchingState, STATE_NAME)
+    if row is None:
+        return
+    meta = dict(row.meta or {})
+    meta["dirty"] = sorted({*(meta.get("dirty") or []), *map(int, row_ids)})
+    row.meta = meta
+
+
+def _save_state(
+    session: Session,
+    res: dedupe.Resolution,
+    spec: dedupe.MatchSpec,
+    settings: dedupe.MatchSettings,
+    watermarks: dict[str, str],
+    recent: dict[str, int],
+    *,
+    fitted_at: str,
+    mode: str,
+) -> None:
+    blob = dump_state(res, engine_version=engine_version(), extra={"recent": recent})
+    meta = {
+        "settings": _settings_key(spec, settings),
+        "engine": engine_version(),
+        "watermarks": watermarks,
+        "dirty": [],
+        "fitted_at": fitted_at,
+        "records": len(res.ids),
+        "prior": float(res.model.prior),
+        "last_run": mode,
+        "saved_at": utcnow().isoformat(),
+    }
+    row = session.get(MatchingState, STATE_NAME)
+    if row is None:
+        session.add(MatchingState(name=STATE_NAME, version=1, blob=blob, meta=meta))
+    else:
+        row.blob, row.meta, row.updated_at = blob, meta, utcnow()
+        row.version = (row.version or 0) + 1
+
+
+def _watermarks(rows: Iterable[_Row], old: Mapping[str, str]) -> dict[str, str]:
+    marks = {k: _utc(datetime.fromisoformat(v)) for k, v in old.items()}
+    for r in rows:
+        if r.source not in marks or r.updated_at > marks[r.source]:
+            marks[r.source] = r.updated_at
+    return {k: v.isoformat() for k, v in sorted(marks.items())}
+
+
+def _recent(rows: Iterable[_Row], marks: Mapping[str, str], old: Mapping[str, int]) -> dict:
+    """Digests of rows the next run will read again (stamped within IN_FLIGHT)."""
+    floor = {k: _utc(datetime.fromisoformat(v)) - IN_FLIGHT for k, v in marks.items()}
+    keep = {ref: d for ref, d in old.items() if ref.split(":", 1)[0] in floor}
+    for r in rows:
+        if r.verdict in RESOLVABLE and r.updated_at >= floor[r.source]:
+            keep[r.ref] = _digest(r.record)
+        else:
+            keep.pop(r.ref, None)
+    return keep
 
 
 def resolve_customers(
@@ -97,102 +311,275 @@ def resolve_customers(
     settings: dedupe.MatchSettings,
     *,
     exclude_sources: Collection[str] = (),
+    run_id: str | None = None,
+    refit: bool = False,
 ) -> ResolveReport:
-    """Cluster every resolvable row; write the crosswalk and the pairs worth remembering.
+    """Place the rows that changed since the last run into the clusters (all rows on the
+    first run, or with ``refit``, which also learns the model again); write the
+    crosswalk, the identity events, the pairs worth remembering and the new state.
 
-    Rows of ``exclude_sources`` (held back by a quality gate) keep their last cluster and do
-    not take part in this run.
+    Rows of ``exclude_sources`` (held back by a quality gate) keep their last cluster:
+    their changes wait for a run that does not hold the source back.
     """
-    report = ResolveReport(excluded_sources=sorted(exclude_sources))
     started = time.monotonic()
-    with session_scope(engine) as session:
-        rows = [
-            r
-            for r in session.scalars(select(CustomerRow).where(CustomerRow.verdict.in_(RESOLVABLE)))
-            if r.source not in exclude_sources
-        ]
-        refs = {r.id: row_ref(r) for r in rows}
-        by_ref = {ref: rid for rid, ref in refs.items()}
-        records = [{"id": refs[r.id], **{k: r.fields.get(k) for k in _SPEC_FIELDS}} for r in rows]
-        members = list(session.scalars(select(GoldenMember)))
-        previous = {row_ref(m): m.golden_id for m in members}
-        must, cannot = _constraints(session, refs)
-    result = dedupe.resolve(
-        records, spec, settings=settings, must_link=must, cannot_link=cannot, previous=previous
-    )
-    report.rows = len(records)
-    sizes = Counter(result.clusters.values())
-    report.clusters = len(sizes)
-    report.multi_member_clusters = sum(1 for n in sizes.values() if n > 1)
-    report.changes = [str(c) for c in result.changes]
-    decided = {pair: "merged" for pair in must} | {pair: "kept_apart" for pair in cannot}
-    now = utcnow()
-    with session_scope(engine) as session:
-        kept_rows = set(refs)
-        for m in session.scalars(select(GoldenMember)):
-            ref = row_ref(m)
-            if m.source in exclude_sources:
-                continue
-            if ref not in kept_rows:
-                session.delete(m)  # quarantined, deleted upstream or gone
-        session.flush()
-        current = {m.row_id: m for m in session.scalars(select(GoldenMember))}
-        _ensure_golden_shells(session, set(result.clusters.values()))
-        for ref, cluster in result.clusters.items():
-            rid = by_ref[ref]
-            member = current.get(rid)
-            if member is None:
-                source, stream, key = ref.split(":", 2)
-                session.add(
-                    GoldenMember(
-                        row_id=rid, golden_id=cluster, source=source, stream=stream, source_key=key
-                    )
-                )
-            elif member.golden_id != cluster:
-                member.golden_id = cluster
-        session.execute(delete(MatchPair).where(MatchPair.status.in_(("auto", "pending"))))
-        decided_rows = {(p.left_id, p.right_id): p for p in session.scalars(select(MatchPair))}
-        for pair in result.pairs:
-            if pair.decision == "apart":
-                continue
-            status = decided.get(_pair_key(pair.id_l, pair.id_r)) or (
-                "auto" if pair.decision == "merge" else "pending"
+    with hub_lock(engine, "resolve"):
+        with session_scope(engine) as session:
+            loaded = None if refit else load_matching_state(session, spec, settings)
+        if loaded is None:
+            report = _resolve_all(
+                engine, spec, settings, exclude_sources, run_id, "refit" if refit else "full"
             )
-            report.auto_merged_pairs += status == "auto"
-            report.review_pairs += status == "pending"
-            left, right = sorted((by_ref[pair.id_l], by_ref[pair.id_r]))
-            existing = decided_rows.get((left, right))
-            if existing is None:
-                session.add(
-                    MatchPair(
-                        left_id=left,
-                        right_id=right,
-                        score=pair.probability,
-                        explanation=pair.explanation,
-                        status=status,
-                        updated_at=now,
-                    )
-                )
-            else:
-                existing.score, existing.explanation = pair.probability, pair.explanation
-                existing.updated_at = now
+        else:
+            report = _resolve_changed(engine, spec, settings, loaded, exclude_sources, run_id)
+    report.excluded_sources = sorted(exclude_sources)
     report.seconds = round(time.monotonic() - started, 3)
     return report
 
 
-def _ensure_golden_shells(session: Any, cluster_ids: set[str]) -> None:
-    """Golden rows must exist before members point at them; the golden stage fills them."""
-    have = set(session.scalars(select(GoldenCustomer.golden_id)))
-    for cid in sorted(cluster_ids - have):
-        session.add(
-            GoldenCustomer(
-                golden_id=cid,
-                fields={},
-                lineage={},
-                facts={},
-                content_hash="",
-                version=0,
-                status="active",
-            )
+def refit_and_resolve(
+    engine: Engine,
+    spec: dedupe.MatchSpec,
+    settings: dedupe.MatchSettings,
+    run_id: str | None = None,
+    *,
+    exclude_sources: Collection[str] = (),
+) -> ResolveReport:
+    """Learn the model again and re-resolve every row (the nightly job); the report says
+    how many records changed cluster (``records_changed_cluster``)."""
+    return resolve_customers(
+        engine, spec, settings, exclude_sources=exclude_sources, run_id=run_id, refit=True
+    )
+
+
+def _resolve_all(
+    engine: Engine,
+    spec: dedupe.MatchSpec,
+    settings: dedupe.MatchSettings,
+    exclude_sources: Collection[str],
+    run_id: str | None,
+    mode: str,
+) -> ResolveReport:
+    report = ResolveReport(mode=mode)
+    with session_scope(engine) as session:
+        all_seen = [
+            r for r in _read_rows(session, _row_columns()) if r.source not in exclude_sources
+        ]
+        rows = [r for r in all_seen if r.verdict in RESOLVABLE]
+        previous = _previous(session)
+        issued = _issued(session)
+        constraints = effective_constraints(session)
+        ages = golden_ages(session) if previous else None
+    res = dedupe.resolve(
+        [r.record for r in rows],
+        spec,
+        settings=settings,
+        must_link=constraints.must_refs,
+        cannot_link=constraints.cannot_refs,
+        previous=previous or None,
+        cluster_age=ages,
+    )
+    verdicts = {r.ref: r.verdict for r in all_seen}
+    removed = {
+        ref: "source" if verdicts.get(ref) == "quarantined" else "deletion"
+        for ref in previous
+        if ref not in res.clusters and ref.split(":", 1)[0] not in exclude_sources
+    }
+    applied = _apply(
+        engine,
+        res,
+        previous,
+        issued,
+        new_rows={r.ref: r for r in rows},
+        removed=removed,
+        touched=None,
+        cause="refit" if mode == "refit" else "engine",
+        run_id=run_id,
+    )
+    with session_scope(engine) as session:
+        marks = _watermarks(all_seen, {})
+        _save_state(
+            session,
+            res,
+            spec,
+            settings,
+            marks,
+            _recent(all_seen, marks, {}),
+            fitted_at=utcnow().isoformat(),
+            mode=mode,
         )
-    session.flush()
+    report.rows_matched = len(rows)
+    report.rows_removed = len(removed)
+    _fill(report, res, applied, constraints)
+    return report
+
+
+def _resolve_changed(
+    engine: Engine,
+    spec: dedupe.MatchSpec,
+    settings: dedupe.MatchSettings,
+    loaded: LoadedState,
+    exclude_sources: Collection[str],
+    run_id: str | None,
+) -> ResolveReport:
+    report = ResolveReport(mode="incremental")
+    base = loaded.base
+    known = base.ids  # the state's record ids, sorted
+
+    def in_state(ref: str) -> bool:
+        k = bisect.bisect_left(known, ref)
+        return k < len(known) and known[k] == ref
+
+    with session_scope(engine) as session:
+        seen = _changed_rows(session, engine, loaded, exclude_sources)
+        dirty = set(loaded.dirty)
+        upserts: dict[str, _Row] = {}
+        removed: dict[str, str] = {}
+        for r in seen:
+            present = in_state(r.ref)
+            if r.verdict in RESOLVABLE:
+                unchanged = loaded.recent.get(r.ref) == _digest(r.record)
+                if present and unchanged and r.row_id not in dirty:
+                    continue  # read again within the in-flight margin, unchanged
+                upserts[r.ref] = r
+            elif present:
+                removed[r.ref] = "deletion" if r.verdict == "deleted" else "source"
+        # the crosswalk as the stored state left it, with what moved since (placement,
+        # admin decisions) read back from the hub
+        previous = dict(base.clusters)
+        for chunk in _chunks([r.row_id for r in seen]):
+            q = select(
+                GoldenMember.source,
+                GoldenMember.stream,
+                GoldenMember.source_key,
+                GoldenMember.golden_id,
+            ).where(GoldenMember.row_id.in_(chunk))
+            for s, t, k, g in session.execute(q):
+                previous[f"{s}:{t}:{k}"] = g
+        constraints = effective_constraints(session)
+        base.clusters = previous
+        res = dedupe.resolve_incremental(
+            base,
+            [r.record for r in upserts.values()],
+            list(removed),
+            must_link=constraints.must_refs,
+            cannot_link=constraints.cannot_refs,
+            cluster_age=golden_ages(session, lazy=True),
+        )
+        fresh = set(res.clusters.values()) - set(previous.values())
+        issued = _issued(session, among=fresh)
+    applied = _apply(
+        engine,
+        res,
+        previous,
+        issued,
+        new_rows=upserts,
+        removed=removed,
+        touched={*upserts, *removed, *(r.ref for r in seen if r.row_id in dirty)},
+        cause="engine",
+        run_id=run_id,
+    )
+    with session_scope(engine) as session:
+        marks = _watermarks(seen, loaded.watermarks)
+        _save_state(
+            session,
+            res,
+            spec,
+            settings,
+            marks,
+            _recent(seen, marks, loaded.recent),
+            fitted_at=str(loaded.meta.get("fitted_at", "")),
+            mode="incremental",
+        )
+    report.rows_matched = len(upserts)
+    report.rows_removed = len(removed)
+    _fill(report, res, applied, constraints)
+    return report
+
+
+def _changed_rows(
+    session: Session, engine: Engine, loaded: LoadedState, exclude_sources: Collection[str]
+) -> list[_Row]:
+    """Rows stamped since their source's watermark (less the in-flight margin; every row
+    of a source the state has not seen yet) and the rows marked dirty."""
+    seen: list[_Row] = []
+    sources = set(session.scalars(select(CustomerRow.source).distinct()))
+    for source in sorted(sources - set(exclude_sources)):
+        q = _row_columns().where(CustomerRow.source == source)
+        mark = loaded.watermarks.get(source)
+        if mark is not None:
+            floor = _utc(datetime.fromisoformat(mark)) - IN_FLIGHT
+            if engine.dialect.name == "sqlite":  # stored naive, in UTC
+                floor = floor.replace(tzinfo=None)
+            q = q.where(CustomerRow.updated_at >= floor)
+        seen.extend(_read_rows(session, q))
+    have = {r.row_id for r in seen}
+    for chunk in _chunks(sorted(set(loaded.dirty) - have)):
+        q = _row_columns().where(CustomerRow.id.in_(chunk))
+        seen.extend(r for r in _read_rows(session, q) if r.source not in exclude_sources)
+    return seen
+
+
+def _previous(session: Session) -> dict[str, str]:
+    q = select(
+        GoldenMember.source, GoldenMember.stream, GoldenMember.source_key, GoldenMember.golden_id
+    )
+    return {f"{s}:{t}:{k}": g for s, t, k, g in session.execute(q)}
+
+
+def _issued(session: Session, among: set[str] | None = None) -> set[str]:
+    """Golden ids issued before (all of them, or those of ``among``): a retired id is
+    never issued again."""
+    if among is None:
+        return set(session.scalars(select(GoldenCustomer.golden_id)))
+    out: set[str] = set()
+    for chunk in _chunks(sorted(among)):
+        q = select(GoldenCustomer.golden_id).where(GoldenCustomer.golden_id.in_(chunk))
+        out.update(session.scalars(q))
+    return out
+
+
+def _apply(
+    engine: Engine,
+    res: dedupe.Resolution,
+    previous: dict[str, str],
+    issued: set[str],
+    *,
+    new_rows: Mapping[str, _Row],
+    removed: Mapping[str, str],
+    touched: set[str] | None,
+    cause: str,
+    run_id: str | None,
+) -> Applied:
+    """The run's result into the hub in one transaction: crosswalk and identity events,
+    then the pairs of the records it touched."""
+    with session_scope(engine) as session:
+        applied = apply_membership(
+            session,
+            res,
+            previous,
+            issued,
+            new_row_ids={ref: r.row_id for ref, r in new_rows.items()},
+            removed=removed,
+            touched=touched,
+            cause=cause,
+            run_id=run_id,
+        )
+        applied.auto_pairs, applied.pending_pairs = write_pairs(
+            session, res, applied.touched, applied.row_ids
+        )
+    return applied
+
+
+def _fill(
+    report: ResolveReport, res: dedupe.Resolution, applied: Applied, constraints: Constraints
+) -> None:
+    report.rows = len(res.clusters)
+    sizes = Counter(res.clusters.values())
+    report.clusters = len(sizes)
+    report.multi_member_clusters = sum(1 for n in sizes.values() if n > 1)
+    report.changes = [str(c) for c in res.changes[:200]]
+    report.auto_merged_pairs = applied.auto_pairs
+    report.review_pairs = applied.pending_pairs
+    report.records_changed_cluster = applied.records_changed_cluster
+    report.events = applied.events
+    report.unapplied_decisions = constraints.unapplied
