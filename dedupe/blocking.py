@@ -66,10 +66,12 @@ def blocking_passes(prep: Prepared) -> list[BlockingPass]:
         for o in others:
             # a typo'd phone / e-mail still shares its first characters with the truth
             passes.append(BlockingPass(f"{n}+{o}~prefix", ((n, "value"), (o, "prefix4"))))
-    if len(names) == 2:
+    if len(names) >= 2:
         # given name and surname columns: also block on both in either order, so that a
-        # record with the two swapped still meets its twin
-        pair = f"{names[0]}|{names[1]}"
+        # record with the two swapped still meets its twin; with more name columns
+        # (first and second given names, two surnames) on all of them together: each
+        # column alone is a common name whose block is too big to yield anything
+        pair = "|".join(names)
         passes.append(BlockingPass(f"{pair}~sound", ((pair, "pair_sound"),)))
         for loc in locality + by_type.get(FieldType.DATE, []):
             passes.append(
@@ -133,7 +135,7 @@ def _scalar(codes: np.ndarray) -> Column:
 
 def _column(prep: Prepared, field: str, how: str) -> Column:
     if how in ("pair_sound", "pair_tokens"):
-        return _name_pair(prep, *field.split("|"), both=how == "pair_sound")
+        return _name_pair(prep, field.split("|"), both=how == "pair_sound")
     fd = prep.fields[field]
     if how == "value":
         return _explode(fd.values) if fd.multi else _scalar(fd.codes)
@@ -162,10 +164,13 @@ def _column(prep: Prepared, field: str, how: str) -> Column:
     raise ValueError(how)
 
 
-def _name_pair(prep: Prepared, first: str, second: str, *, both: bool) -> Column:
-    """Keys from two name columns regardless of which holds which part: with `both`,
-    the two sounds sorted (one key, a record needs both names); else each token's
-    sound (several keys per record)."""
+def _name_pair(prep: Prepared, columns: list[str], *, both: bool) -> Column:
+    """Keys from several name columns regardless of which holds which part: with `both`,
+    the sounds of the columns a record fills, sorted (one key; a record needs two names
+    at least); else each token's sound (several keys per record)."""
+    if len(columns) > 2:
+        return _name_columns(prep, columns, both=both)
+    first, second = columns
     per_record = []
     for name in (first, second):
         fd = prep.fields[name]
@@ -186,6 +191,41 @@ def _name_pair(prep: Prepared, first: str, second: str, *, both: bool) -> Column
         for x, y in zip(*per_record, strict=True)
     ]
     return _explode(values)
+
+
+def _name_columns(prep: Prepared, columns: list[str], *, both: bool) -> Column:
+    """`_name_pair` over three name columns or more (the two-column keys are kept as
+    they were: a record there needs both)."""
+    per_record = []
+    for name in columns:
+        fd = prep.fields[name]
+        if both:
+            sounds = [name_phonetic(u) for u in fd.uniq]
+        else:
+            sounds = ["\x1f".join(_name_tokens(u)) for u in fd.uniq]
+        sounds.append("")
+        per_record.append([sounds[c] for c in fd.value_codes.tolist()])
+    if both:
+        keys = []
+        for parts in zip(*per_record, strict=True):
+            present = sorted(p for p in parts if p)
+            keys.append("\x1f".join(present) if len(present) >= 2 else "")
+        return _scalar(encode(keys))
+    values = [
+        tuple(dict.fromkeys(k for p in parts for k in p.split("\x1f") if k))
+        for parts in zip(*per_record, strict=True)
+    ]
+    return _explode(values)
+
+
+def _whole_name(prep: Prepared, bp: BlockingPass) -> bool:
+    """Whether the pass is keyed on a record's whole name by sound: the one name column's
+    sound, or all name columns' together (`pair_sound`), not one column of several."""
+    ((field, how),) = bp.parts if len(bp.parts) == 1 else ((None, None),)
+    if how == "pair_sound":
+        return True
+    names = [f for f, fd in prep.fields.items() if fd.type is FieldType.PERSON_NAME]
+    return how == "phonetic" and names == [field]
 
 
 def _name_tokens(name: str) -> tuple[str, ...]:
@@ -224,8 +264,23 @@ def pass_keys(
     return rec, code
 
 
-def pairs_from_keys(rec: np.ndarray, codes: np.ndarray, max_block: int) -> np.ndarray:
-    """All pairs (i, j) of records sharing a key, for blocks of 2..max_block records."""
+def pairs_from_keys(
+    rec: np.ndarray,
+    codes: np.ndarray,
+    max_block: int,
+    neighbours: np.ndarray | None = None,
+    window: int = 0,
+    windowed_from: int = 0,
+) -> np.ndarray:
+    """All pairs (i, j) of records sharing a key, for blocks of 2..max_block records.
+
+    A bigger block yields no pair, unless `neighbours` (a rank per record) is given and
+    it holds more than `windowed_from` records (at least max_block): then each of its
+    records is paired with the `window` records after it in that order.
+    A key held by hundreds of records may be one person's (an inventor's name on a
+    thousand patents, a loyal customer's phone): all its pairs would cost too much, no
+    pair at all loses that person, and a few neighbours each, sorted so that records
+    agreeing on other fields meet, let strong evidence chain through it."""
     if len(rec) == 0:
         return np.zeros((0, 2), dtype=np.int64)
     # records come in ascending order, so a stable sort on the key keeps them sorted
@@ -242,9 +297,57 @@ def pairs_from_keys(rec: np.ndarray, codes: np.ndarray, max_block: int) -> np.nd
         members = rec[block_starts[:, None] + np.arange(size)[None, :]]  # (blocks, size)
         iu, ju = np.triu_indices(size, 1)
         out.append(np.stack([members[:, iu].ravel(), members[:, ju].ravel()], axis=1))
+    big = sizes > max(max_block, windowed_from, 1)
+    if neighbours is not None and window > 0 and big.any():
+        out.append(_windows(rec, starts[big], sizes[big], neighbours, window))
     if not out:
         return np.zeros((0, 2), dtype=np.int64)
     return np.concatenate(out)
+
+
+def _windows(
+    rec: np.ndarray, starts: np.ndarray, sizes: np.ndarray, rank: np.ndarray, window: int
+) -> np.ndarray:
+    """Each member of the blocks (rec[start : start + size]) paired with the `window`
+    members after it, the members of a block sorted by `rank`."""
+    block = np.repeat(np.arange(len(starts)), sizes)
+    members = rec[np.concatenate([np.arange(s, s + k) for s, k in zip(starts, sizes, strict=True)])]
+    members = members[np.lexsort((rank[members], block))]
+    pos = np.arange(len(members)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    left, right = [], []
+    for step in range(1, window + 1):
+        ok = pos + step < np.repeat(sizes, sizes)
+        left.append(members[ok])
+        right.append(members[np.flatnonzero(ok) + step])
+    return np.stack([np.concatenate(left), np.concatenate(right)], axis=1)
+
+
+# which fields decide the neighbour order first: those that tell one person from another
+_NEIGHBOUR_TYPES = (
+    FieldType.IDENTIFIER,
+    FieldType.EMAIL,
+    FieldType.PHONE,
+    FieldType.DATE,
+    FieldType.COMPANY_NAME,
+    FieldType.ADDRESS,
+    FieldType.POSTCODE,
+)
+
+
+def neighbour_order(prep: Prepared) -> np.ndarray:
+    """A rank per record: records sorted by the fields' values, the most personal types
+    first (identifiers, e-mails, phones, dates, then where they work and live), then the
+    rest in the spec's order, so that inside a big block the records that agree on the
+    other fields are neighbours."""
+    fields = [fd for fd in prep.fields.values() if not fd.multi]
+    rank_of = {t: k for k, t in enumerate(_NEIGHBOUR_TYPES)}
+    fields.sort(key=lambda fd: rank_of.get(fd.type, len(rank_of)))  # stable: spec order
+    keys = [fd.value_codes for fd in fields]
+    if not keys:
+        return np.arange(prep.n, dtype=np.int64)
+    rank = np.empty(prep.n, dtype=np.int64)
+    rank[np.lexsort(keys[::-1])] = np.arange(prep.n)
+    return rank
 
 
 def candidate_pairs(
@@ -260,20 +363,21 @@ def candidate_pairs(
     n = max(prep.n, 1)
     passes = blocking_passes(prep)
     cache: dict[tuple[str, str], Column] = {}
+    neighbours = neighbour_order(prep)
     if workers > 1 and prep.n >= _PARALLEL_RECORDS and "fork" in mp.get_all_start_methods():
         for bp in passes:  # keys shared by several passes are built once, before forking
             for part in bp.parts:
                 if part not in cache:
                     cache[part] = _column(prep, *part)
         global _FORKED
-        _FORKED = (prep, passes, cache, max_block)
+        _FORKED = (prep, passes, cache, max_block, neighbours)
         try:
             with mp.get_context("fork").Pool(workers) as pool:
                 results: Iterable[np.ndarray] = pool.map(_forked_pass, range(len(passes)))
         finally:
             _FORKED = None
     else:  # lazily: passes past the budget are never computed
-        results = (_pass_codes(prep, bp, cache, max_block) for bp in passes)
+        results = (_pass_codes(prep, bp, cache, max_block, neighbours) for bp in passes)
     stats: dict[str, int] = {}
     encoded: list[np.ndarray] = []
     total = 0
@@ -289,17 +393,25 @@ def candidate_pairs(
 
 
 _PARALLEL_RECORDS = 200_000
-_FORKED: tuple[Prepared, list[BlockingPass], dict[tuple[str, str], Column], int] | None = None
+_FORKED: (
+    tuple[Prepared, list[BlockingPass], dict[tuple[str, str], Column], int, np.ndarray] | None
+) = None
+# each record of a block too big for all its pairs meets this many neighbours after it
+_WINDOW = 3
 
 
 def _forked_pass(k: int) -> np.ndarray:
     assert _FORKED is not None  # set by the parent before forking
-    prep, passes, cache, max_block = _FORKED
-    return _pass_codes(prep, passes[k], cache, max_block)
+    prep, passes, cache, max_block, neighbours = _FORKED
+    return _pass_codes(prep, passes[k], cache, max_block, neighbours)
 
 
 def _pass_codes(
-    prep: Prepared, bp: BlockingPass, cache: dict[tuple[str, str], Column], max_block: int
+    prep: Prepared,
+    bp: BlockingPass,
+    cache: dict[tuple[str, str], Column],
+    max_block: int,
+    neighbours: np.ndarray | None = None,
 ) -> np.ndarray:
     """One pass's pairs (i < j), each as the code i * n + j."""
     n = max(prep.n, 1)
@@ -309,7 +421,18 @@ def _pass_codes(
     weak = all(how in _NAME_KEYS for _, how in bp.parts) or any(
         how in ("tokens", "pair_tokens") for _, how in bp.parts
     )
-    pairs = pairs_from_keys(rec, codes, max(2, max_block // 6) if weak else max_block)
+    # a whole name held by more records than a block may have can be one person's (an
+    # inventor on a thousand patents): its records meet a few neighbours each. Not so
+    # a shared surname, address, postcode or switchboard: those big blocks are families,
+    # households and firms, whose neighbours are other people
+    pairs = pairs_from_keys(
+        rec,
+        codes,
+        max(2, max_block // 6) if weak else max_block,
+        neighbours if _whole_name(prep, bp) else None,
+        _WINDOW,
+        windowed_from=max_block,
+    )
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
     lo, hi = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])
     return lo * n + hi
