@@ -136,6 +136,7 @@ DEFAULT_PROPERTY_MAP: dict[str, str] = {
     # "active", or "merged" with the surviving golden id (a merge reaching the sink)
     "status": "chub_status",
     "merged_into": "chub_merged_into",
+    "absorbed_ids": "chub_merged_ids",
 }
 
 
@@ -164,5 +165,7 @@ def to_properties(
     for golden, prop in mapping.items():
         if prop and golden in fields:
             value = fields[golden]
+            if isinstance(value, list):
+                value = ";".join(str(v) for v in value)  # multiple checkboxes take a;b
             props[prop] = "" if value is None else str(value)
     return props

@@ -38,6 +38,7 @@ DEFAULT_FIELD_MAP: dict[str, str] = {
     # "active", or "merged" with the surviving golden id (a merge reaching the CRM)
     "status": "Chub_Status__c",
     "merged_into": "Chub_Merged_Into__c",
+    "absorbed_ids": "Chub_Merged_Ids__c",
 }
 
 

@@ -9,7 +9,8 @@ the sink's own system is written back even when no field changed.
 Three kinds of records go out:
 
 - an **active** golden record: every surviving field, a cleared one as None (so the
-  sink clears it too), the flattened 360° facts, the crosswalk;
+  sink clears it too), the flattened 360° facts, the crosswalk, the golden ids merged
+  into it (so a merge pushes the survivor too);
 - a **merged** golden id (retired, ``merged_into`` followed to the end of the chain) that
   this sink was sent before: ``{"status": "merged", "merged_into": <survivor>}``; each
   sink marks or deletes its record as it is configured to;
@@ -83,8 +84,11 @@ class PublishReport:
         return {k: v for k, v in self.__dict__.items() if k != "sink"}
 
 
-def outbound_fields(golden: GoldenCustomer) -> dict[str, Any]:
-    """What every sink is offered for an active golden record (each maps what it takes)."""
+def outbound_fields(golden: GoldenCustomer, absorbed: Sequence[str] = ()) -> dict[str, Any]:
+    """What every sink is offered for an active golden record (each maps what it takes).
+
+    ``absorbed``: the golden ids merged into this one, so a sink that shows them (the
+    CRM's Chub_Merged_Ids__c) receives the survivor again on a merge."""
     facts = golden.facts or {}
     fields: dict[str, Any] = {name: golden.fields.get(name) for name in SINGLE_FIELDS}
     fields.update({name: golden.fields.get(name) for name in LIST_FIELDS})
@@ -92,6 +96,7 @@ def outbound_fields(golden: GoldenCustomer) -> dict[str, Any]:
     fields["golden_id"] = golden.golden_id
     fields["status"] = "active"
     fields["merged_into"] = None
+    fields["absorbed_ids"] = sorted(absorbed) or None
     fields["facts"] = facts
     return fields
 
@@ -144,6 +149,13 @@ def _candidates(
                 select(GoldenMember).where(GoldenMember.source == source_name)
             ):
                 keys.setdefault(m.golden_id, []).append(m.source_key)
+        absorbed: dict[str, list[str]] = {}
+        for gid, into in session.execute(
+            select(GoldenCustomer.golden_id, GoldenCustomer.merged_into).where(
+                GoldenCustomer.merged_into.is_not(None)
+            )
+        ).tuples():
+            absorbed.setdefault(str(into), []).append(gid)
         survivors = {
             g.golden_id: follow(session, g.golden_id)
             for g in goldens
@@ -164,7 +176,7 @@ def _candidates(
             if require_quality and g.verdict != "ok":
                 report.held_back_by_quality += 1
                 continue
-            fields = outbound_fields(g)
+            fields = outbound_fields(g, absorbed.get(g.golden_id, ()))
             own_keys = tuple(sorted(keys.get(g.golden_id, ())))
         record = OutboundRecord(
             g.golden_id,
