@@ -248,7 +248,10 @@ def create_app(hub: Hub, *, keep_search_index: bool = False) -> FastAPI:
 
     app.include_router(api_router())
 
-    # The review web app (issue 17) adds its router here, below the API's.
+    # the review web app's pages (and its own CSS and script) under /review
+    from integration.web.review import router as review_router
+
+    app.include_router(review_router)
 
     app.add_middleware(
         _Bounds, url_chars=serve.limits.url_chars, body_bytes=serve.limits.body_bytes

@@ -1,0 +1,281 @@
+"""What the queue, pair and bulk pages read: pending pairs in the order most worth a
+person's time, each pair's two records field by field, and today's tally.
+
+"Most useful first": a pair whose score is nearest the middle of the review band is the
+one the matcher is least sure of, and a decision on a pair whose golden records hold
+many members settles the most records. Scores are put in bands of 0.05 around that
+middle (within a band the uncertainty is about the same), then the pairs touching the
+most records come first, then the older pair.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import Engine, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from connectors.contract import CANONICAL_FIELDS
+from integration.store import CustomerRow, Decision, GoldenMember, MatchPair, session_scope
+from integration.store.models import utcnow
+from integration.web.review.diff import Run, char_diff, display
+
+__all__ = [
+    "FieldLine",
+    "PairView",
+    "QueueItem",
+    "QueuePage",
+    "decided_today",
+    "load_pair",
+    "neighbours",
+    "pending_queue",
+    "sources_in_queue",
+]
+
+BAND_WIDTH = 0.05
+#: fields shown on the pair page, in this order; other fields of the explanation follow
+SHOWN_FIELDS = tuple(f for f in CANONICAL_FIELDS if f != "source_updated_at")
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    pair_id: int
+    score: float
+    left_ref: str
+    right_ref: str
+    left_name: str
+    right_name: str
+    records: int
+
+    @property
+    def sources(self) -> str:
+        left, right = self.left_ref.split(":", 1)[0], self.right_ref.split(":", 1)[0]
+        return left if left == right else f"{left} · {right}"
+
+
+@dataclass
+class QueuePage:
+    items: list[QueueItem]
+    left: int
+    decided_today: int
+    sources: list[str] = field(default_factory=list)
+
+
+def _ref(row: CustomerRow) -> str:
+    return f"{row.source}:{row.stream}:{row.source_key}"
+
+
+def _golden_sizes(session: Session, golden_ids: set[str]) -> dict[str, int]:
+    if not golden_ids:
+        return {}
+    q = (
+        select(GoldenMember.golden_id, func.count())
+        .where(GoldenMember.golden_id.in_(golden_ids))
+        .group_by(GoldenMember.golden_id)
+    )
+    return {gid: n for gid, n in session.execute(q)}
+
+
+def _records_touched(
+    left_golden: str | None, right_golden: str | None, sizes: dict[str, int]
+) -> int:
+    left = sizes.get(left_golden or "", 1)
+    if left_golden is not None and left_golden == right_golden:
+        return left
+    return left + sizes.get(right_golden or "", 1)
+
+
+def pending_queue(
+    engine: Engine,
+    threshold: float,
+    *,
+    source: str | None = None,
+    min_score: float | None = None,
+    max_score: float | None = None,
+) -> list[QueueItem]:
+    """Every pending pair (within the filters), most useful first."""
+    left_row, right_row = aliased(CustomerRow), aliased(CustomerRow)
+    q = (
+        select(MatchPair.id, MatchPair.score, left_row, right_row)
+        .join(left_row, left_row.id == MatchPair.left_id)
+        .join(right_row, right_row.id == MatchPair.right_id)
+        .where(MatchPair.status == "pending")
+    )
+    if source:
+        q = q.where(or_(left_row.source == source, right_row.source == source))
+    if min_score is not None:
+        q = q.where(MatchPair.score >= min_score)
+    if max_score is not None:
+        q = q.where(MatchPair.score < max_score)
+    with session_scope(engine) as session:
+        found = session.execute(q).all()
+        row_ids = {r.id for _, _, a, b in found for r in (a, b)}
+        golden_of: dict[int, str] = {}
+        for chunk in _chunks(sorted(row_ids), 500):
+            golden_of.update(  # (row_id, golden_id) rows
+                session.execute(
+                    select(GoldenMember.row_id, GoldenMember.golden_id).where(
+                        GoldenMember.row_id.in_(chunk)
+                    )
+                ).all()
+            )
+        sizes = _golden_sizes(session, set(golden_of.values()))
+        items = [
+            QueueItem(
+                pair_id,
+                score,
+                _ref(a),
+                _ref(b),
+                display(a.fields.get("name") or a.fields.get("company_name")),
+                display(b.fields.get("name") or b.fields.get("company_name")),
+                _records_touched(golden_of.get(a.id), golden_of.get(b.id), sizes),
+            )
+            for pair_id, score, a, b in found
+        ]
+    items.sort(key=lambda i: (int(abs(i.score - threshold) / BAND_WIDTH), -i.records, i.pair_id))
+    return items
+
+
+def _chunks(values: list[int], size: int) -> list[list[int]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def decided_today(engine: Engine) -> int:
+    """Pairs answered (merge or keep apart) since midnight UTC."""
+    midnight = datetime.combine(utcnow().date(), time.min, tzinfo=utcnow().tzinfo)
+    with session_scope(engine) as session:
+        n = session.scalar(
+            select(func.count())
+            .select_from(Decision)
+            .where(Decision.action.in_(("merge", "apart")), Decision.at >= midnight)
+        )
+    return int(n or 0)
+
+
+def sources_in_queue(engine: Engine) -> list[str]:
+    with session_scope(engine) as session:
+        return sorted(set(session.scalars(select(CustomerRow.source).distinct())))
+
+
+def neighbours(items: list[QueueItem], pair_id: int) -> tuple[int | None, int | None]:
+    """The pairs before and after ``pair_id`` in queue order (None at either end)."""
+    ids = [i.pair_id for i in items]
+    if pair_id not in ids:
+        return None, (ids[0] if ids else None)
+    at = ids.index(pair_id)
+    return (ids[at - 1] if at > 0 else None), (ids[at + 1] if at + 1 < len(ids) else None)
+
+
+@dataclass(frozen=True)
+class FieldLine:
+    name: str
+    left: list[Run]
+    right: list[Run]
+    level: str | None
+    weight: float | None
+    differs: bool
+
+
+@dataclass(frozen=True)
+class Side:
+    row_id: int
+    ref: str
+    source: str
+    verdict: str
+    golden_id: str | None
+    golden_size: int
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PairView:
+    pair_id: int
+    score: float
+    status: str
+    left: Side
+    right: Side
+    lines: list[FieldLine]
+    #: engine-only comparisons (``~phone``: any phone of one against any of the other)
+    extra: list[tuple[str, str, float]]
+
+    @property
+    def same_golden(self) -> bool:
+        return self.left.golden_id is not None and self.left.golden_id == self.right.golden_id
+
+
+def load_pair(engine: Engine, pair_id: int, *, mask: Any = None) -> PairView | None:
+    """The pair with both records field by field; ``mask(field, value)`` masks values for a
+    viewer before they are compared, so that not even the diff tells what was hidden."""
+    with session_scope(engine) as session:
+        pair = session.get(MatchPair, pair_id)
+        if pair is None:
+            return None
+        left_row = session.get(CustomerRow, pair.left_id)
+        right_row = session.get(CustomerRow, pair.right_id)
+        if left_row is None or right_row is None:
+            return None
+        golden = dict(
+            session.execute(
+                select(GoldenMember.row_id, GoldenMember.golden_id).where(
+                    GoldenMember.row_id.in_((left_row.id, right_row.id))
+                )
+            ).all()
+        )
+        sizes = _golden_sizes(session, set(golden.values()))
+        sides = [
+            Side(
+                row.id,
+                _ref(row),
+                row.source,
+                row.verdict,
+                golden.get(row.id),
+                sizes.get(golden.get(row.id) or "", 0),
+                dict(row.fields),
+            )
+            for row in (left_row, right_row)
+        ]
+        explanation = dict(pair.explanation or {})
+        score, status = pair.score, pair.status
+    lines = []
+    names = [
+        f for f in SHOWN_FIELDS if f in explanation or f in sides[0].fields or f in sides[1].fields
+    ]
+    for name in names:
+        lv, rv = sides[0].fields.get(name), sides[1].fields.get(name)
+        if mask is not None:
+            lv, rv = mask(name, lv), mask(name, rv)
+        lt, rt = display(lv), display(rv)
+        if not lt and not rt:  # neither record has it: nothing to judge
+            continue
+        left_runs, right_runs = char_diff(lt, rt)
+        info = explanation.get(name) or {}
+        lines.append(
+            FieldLine(
+                name,
+                left_runs,
+                right_runs,
+                info.get("level"),
+                info.get("weight"),
+                bool(lt and rt and lt != rt),
+            )
+        )
+    extra = [
+        (name, str(info.get("level")), float(info.get("weight") or 0.0))
+        for name, info in explanation.items()
+        if name not in SHOWN_FIELDS and isinstance(info, dict)
+    ]
+    return PairView(pair_id, score, status, sides[0], sides[1], lines, extra)
+
+
+def count_by_status(engine: Engine) -> Counter[str]:
+    with session_scope(engine) as session:
+        return Counter(
+            dict(
+                session.execute(
+                    select(MatchPair.status, func.count()).group_by(MatchPair.status)
+                ).all()
+            )
+        )
