@@ -374,8 +374,8 @@ def _record_run_events(
     absorbed: dict[str, str] = {}
     for change in res.changes:
         if change.kind == "merged":
-            for old in change.other_ids:
-                absorbed[old] = change.cluster_id
+            for gone_id in change.other_ids:
+                absorbed[gone_id] = change.cluster_id
     sizes: dict[str, int] = defaultdict(int)
     for ref in moved:
         sizes[mapping[ref]] += 1
@@ -403,27 +403,27 @@ def _record_run_events(
                 )
             )
     for ref in gone:
-        old = previous[ref]
+        was = previous[ref]
         why = removed.get(ref, "deletion")
-        if old in alive:
+        if was in alive:
             ev.append(
-                event_row("left", old, cause=why, row_id=row_ids.get(ref), member_ref=ref, **kw)
+                event_row("left", was, cause=why, row_id=row_ids.get(ref), member_ref=ref, **kw)
             )
     emptied = sorted({previous[r] for r in [*moved, *gone] if r in previous} - alive)
     stamp = utcnow()
-    for old in emptied:
-        if old in absorbed:
-            survivor = absorbed[old]
-            ev.append(event_row("merged", old, cause=cause, other_id=survivor, **kw))
+    for gid in emptied:
+        if gid in absorbed:
+            survivor = absorbed[gid]
+            ev.append(event_row("merged", gid, cause=cause, other_id=survivor, **kw))
             values: dict[str, Any] = {"status": "retired", "merged_into": survivor}
         else:
-            members = [r for r in gone if previous[r] == old]
+            members = [r for r in gone if previous[r] == gid]
             why = removed.get(members[0], "deletion") if members else cause
-            ev.append(event_row("retired", old, cause=why, **kw))
+            ev.append(event_row("retired", gid, cause=why, **kw))
             values = {"status": "retired"}
         session.execute(
             update(GoldenCustomer)
-            .where(GoldenCustomer.golden_id == old)
+            .where(GoldenCustomer.golden_id == gid)
             .values(**values, updated_at=stamp)
         )
     return record_events(session, ev)

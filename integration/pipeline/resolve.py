@@ -15,6 +15,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -313,16 +314,18 @@ def resolve_customers(
     exclude_sources: Collection[str] = (),
     run_id: str | None = None,
     refit: bool = False,
+    hold_lock: bool = True,
 ) -> ResolveReport:
     """Place the rows that changed since the last run into the clusters (all rows on the
     first run, or with ``refit``, which also learns the model again); write the
     crosswalk, the identity events, the pairs worth remembering and the new state.
 
     Rows of ``exclude_sources`` (held back by a quality gate) keep their last cluster:
-    their changes wait for a run that does not hold the source back.
+    their changes wait for a run that does not hold the source back. ``hold_lock=False``:
+    the caller holds the hub lock "resolve" already (the Dagster asset does).
     """
     started = time.monotonic()
-    with hub_lock(engine, "resolve"):
+    with hub_lock(engine, "resolve") if hold_lock else nullcontext():
         with session_scope(engine) as session:
             loaded = None if refit else load_matching_state(session, spec, settings)
         if loaded is None:
@@ -343,11 +346,18 @@ def refit_and_resolve(
     run_id: str | None = None,
     *,
     exclude_sources: Collection[str] = (),
+    hold_lock: bool = True,
 ) -> ResolveReport:
     """Learn the model again and re-resolve every row (the nightly job); the report says
     how many records changed cluster (``records_changed_cluster``)."""
     return resolve_customers(
-        engine, spec, settings, exclude_sources=exclude_sources, run_id=run_id, refit=True
+        engine,
+        spec,
+        settings,
+        exclude_sources=exclude_sources,
+        run_id=run_id,
+        refit=True,
+        hold_lock=hold_lock,
     )
 
 
