@@ -127,6 +127,113 @@ def is_identifier(value: Any) -> bool:
     return 0 < len(text) <= 128 and text.isprintable() and not any(c.isspace() for c in text)
 
 
+# --- text that is no data: control characters, runaway lengths, placeholders ----------
+
+#: a person's or a company's name is never longer (the longest registered company names
+#: run to about 100 characters); what is longer is a paste, a log line or an attack
+NAME_MAX = 200
+#: an address, a company name: free text, but still a line of a form
+TEXT_MAX = 500
+
+#: what people and systems type when they have no name (compared folded: NFKC, lower
+#: case, without spaces and punctuation)
+PLACEHOLDER_NAMES = frozenset(
+    {
+        "微信用户",
+        "微信",
+        "未知",
+        "未命名",
+        "不详",
+        "匿名",
+        "匿名用户",
+        "无",
+        "无名",
+        "无名氏",
+        "暂无",
+        "空",
+        "测试",
+        "测试用户",
+        "客户",
+        "顾客",
+        "用户",
+        "先生",
+        "女士",
+        "小姐",
+        "某某",
+        "test",
+        "testing",
+        "testuser",
+        "tester",
+        "demo",
+        "dummy",
+        "sample",
+        "n/a",
+        "n.a.",
+        "none",
+        "null",
+        "nil",
+        "undefined",
+        "unknown",
+        "anonymous",
+        "noname",
+        "customer",
+        "user",
+        "name",
+        "firstnamelastname",
+        "asdf",
+        "qwerty",
+    }
+)
+_FOLD_OUT = re.compile(r"[\s\W_]+")
+_NUMBERED_PLACEHOLDER = re.compile(r"(?:test|测试|微信用户|用户|客户|user|customer)\d+")
+
+
+def _control_characters(text: str) -> list[str]:
+    """Control characters (C0, C1, DEL; also unpaired surrogates) and U+FFFD, the mark of
+    bytes that could not be decoded: none belongs in a name or an address."""
+    found = {c for c in text if c == "\ufffd" or unicodedata.category(c) in ("Cc", "Cs")}
+    return sorted(f"U+{ord(c):04X}" for c in found)
+
+
+def text_problem(value: Any, limit: int = TEXT_MAX) -> str | None:
+    """What makes ``value`` no usable line of text (None: nothing)."""
+    text = str(value)
+    if len(text) > limit:
+        return f"is {len(text):,} characters long (at most {limit})"
+    controls = _control_characters(text)
+    if controls:
+        shown = ", ".join(controls[:5]) + (" ..." if len(controls) > 5 else "")
+        return f"holds control or undecodable characters ({shown})"
+    return None
+
+
+def name_problem(value: Any) -> str | None:
+    """What makes ``value`` no real name (None: nothing): too long, control characters,
+    or a placeholder such as 微信用户, 未知, 匿名, test, N/A."""
+    problem = text_problem(value, NAME_MAX)
+    if problem is not None:
+        return problem
+    folded = _FOLD_OUT.sub("", nfkc(value).casefold())
+    raw = nfkc(value).casefold().replace(" ", "")
+    if folded in PLACEHOLDER_NAMES or raw in PLACEHOLDER_NAMES:
+        return f"is a placeholder ({nfkc(value)!r}), not a name"
+    if _NUMBERED_PLACEHOLDER.fullmatch(folded):
+        return f"is a numbered placeholder ({nfkc(value)!r}), not a name"
+    if not any(c.isalpha() for c in folded):
+        return "has no letters: digits and symbols are no name"
+    if len(folded) >= 3 and len(set(folded)) == 1:
+        return f"is one character repeated ({nfkc(value)!r}), not a name"
+    return None
+
+
+def is_real_name(value: Any) -> bool:
+    return name_problem(value) is None
+
+
+def is_plain_text(value: Any) -> bool:
+    return text_problem(value) is None
+
+
 FORMATS: dict[str, Callable[[Any], bool]] = {
     "cn_mobile": is_cn_mobile,
     "cn_phone": is_cn_phone,
@@ -136,6 +243,14 @@ FORMATS: dict[str, Callable[[Any], bool]] = {
     "cn_city": is_cn_city,
     "past_datetime": is_past_datetime,
     "identifier": is_identifier,
+    "real_name": is_real_name,
+    "plain_text": is_plain_text,
+}
+
+#: formats that can say *what* is wrong with a value (the reason then says it)
+EXPLAIN: dict[str, Callable[[Any], str | None]] = {
+    "real_name": name_problem,
+    "plain_text": text_problem,
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -147,6 +262,9 @@ DESCRIPTIONS: dict[str, str] = {
     "cn_city": "a known prefecture-level city",
     "past_datetime": "an ISO-8601 date/time that is not in the future",
     "identifier": "an identifier without spaces",
+    "real_name": f"a real name: at most {NAME_MAX} characters, no control characters, "
+    "not a placeholder such as 微信用户, 未知, 匿名, test or N/A",
+    "plain_text": f"text of at most {TEXT_MAX} characters without control characters",
 }
 
 

@@ -18,13 +18,16 @@ set to ``null`` under ``formats``/``allowed``/``completeness`` switches that rul
         required: [name]            # and above max_failure_rate nothing is published
         required_any: [[mobile, email, wecom_external_userid]]
         max_failure_rate: 0.05
-      formats:  {mobile: cn_mobile, phones: cn_phone, email: email, uscc: uscc,
+      formats:  {name: real_name, company_name: plain_text, address: plain_text,
+                 mobile: cn_mobile, phones: cn_phone, email: email, uscc: uscc,
                  province: cn_province, city: cn_city, source_updated_at: past_datetime}
       allowed:  {customer_type: [person, company]}
       unique:   {golden: [golden_id], sources: [source_key]}
       region: true                  # the city must lie in the province when both are known
 
-Formats: cn_mobile, cn_phone, email, uscc, cn_province, cn_city, past_datetime, identifier.
+Formats: cn_mobile, cn_phone, email, uscc, cn_province, cn_city, past_datetime, identifier,
+real_name (no control characters, at most 200 characters, no placeholder such as 微信用户,
+未知, 匿名, test, N/A), plain_text (no control characters, at most 500 characters).
 """
 
 from __future__ import annotations
@@ -59,6 +62,11 @@ DEFAULT_CONFIG: dict[str, Any] = {
         "blocking": True,
     },
     "formats": {
+        # garbage in a name or an address (control characters, a pasted page, 微信用户)
+        # is quarantined with its reason instead of passing as ok
+        "name": "real_name",
+        "company_name": "plain_text",
+        "address": "plain_text",
         "mobile": "cn_mobile",
         "phones": "cn_phone",
         "email": "email",

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from quality.formats import check_format, is_blank
+from quality.formats import EXPLAIN, check_format, is_blank
 from quality.masking import mask_value
 from quality.regions import fold, regions
 from quality.rules import (
@@ -97,7 +97,7 @@ def _row_reasons(row: Mapping[str, Any], scope: ScopeRules) -> list[Reason]:
             value = get(rule.field)
             if not is_blank(value) and not check_format(rule.format, value):
                 shown = mask_value(rule.field, value)
-                reasons.append(Reason(rule.rule, rule.field, shown, describe(rule)))
+                reasons.append(Reason(rule.rule, rule.field, shown, _format_message(rule, value)))
         elif isinstance(rule, Allowed):
             value = get(rule.field)
             if not is_blank(value) and str(value) not in rule.values:
@@ -108,6 +108,18 @@ def _row_reasons(row: Mapping[str, Any], scope: ScopeRules) -> list[Reason]:
             if reason:
                 reasons.append(reason)
     return reasons
+
+
+def _format_message(rule: Format, value: Any) -> str:
+    """Say what is wrong when the format can tell (``name is a placeholder ('未知')``),
+    else what the value should be."""
+    explain = EXPLAIN.get(rule.format)
+    values = value if isinstance(value, (list, tuple, set)) else [value]
+    for item in values:
+        problem = explain(item) if explain and not is_blank(item) else None
+        if problem:
+            return f"{rule.field} {problem}"
+    return describe(rule)
 
 
 def _region_reason(rule: Region, province: Any, city: Any) -> Reason | None:

@@ -145,3 +145,13 @@ def test_validation_of_3000_rows_is_quick() -> None:
     elapsed = time.perf_counter() - start
     assert result.failure_rate == pytest.approx(60 / 3000)
     assert elapsed < 5.0, elapsed
+
+
+def test_gx_and_the_row_checks_agree_on_garbage() -> None:
+    rows = batch(6)
+    for i, name in enumerate(["微信用户", "N/A", "张\x00三", "张" * 1000], start=1):
+        rows[i]["name"] = name
+    result = validate_batch(rows, RULES, "erp")
+    fast = [i for i, v in enumerate(check_rows(rows, RULES, "erp")) if not v.ok]
+    assert list(result.failed_rows) == fast == [1, 2, 3, 4]
+    assert not result.success

@@ -7,6 +7,8 @@ import os
 import time
 from typing import Any
 
+import pytest
+
 os.environ["GX_ANALYTICS_ENABLED"] = "false"
 
 from quality import (  # noqa: E402
@@ -169,3 +171,60 @@ def test_check_rows_is_fast() -> None:
     elapsed = time.perf_counter() - start
     assert sum(not v.ok for v in verdicts) == len(range(0, 5000, 7))
     assert elapsed < 1.0, elapsed
+
+
+# --- garbage is never ok --------------------------------------------------------------
+
+GARBAGE: list[tuple[str, Any, str]] = [
+    ("name", "张\x00三", "name holds control or undecodable characters (U+0000)"),
+    ("name", "李娜\x1b[31m", "name holds control or undecodable characters (U+001B)"),
+    ("name", "王\ufffd芳", "name holds control or undecodable characters (U+FFFD)"),
+    ("name", "张" * 200_000, "name is 200,000 characters long (at most 200)"),
+    ("name", "微信用户", "name is a placeholder ('微信用户'), not a name"),
+    ("name", "未知", "name is a placeholder ('未知'), not a name"),
+    ("name", "匿名", "name is a placeholder ('匿名'), not a name"),
+    ("name", "test", "name is a placeholder ('test'), not a name"),
+    ("name", " TEST ", "name is a placeholder ('TEST'), not a name"),
+    ("name", "N/A", "name is a placeholder ('N/A'), not a name"),
+    ("name", "ｎ／ａ", "name is a placeholder ('n/a'), not a name"),
+    ("name", "测试123", "name is a numbered placeholder ('测试123'), not a name"),
+    ("name", "微信用户8842", "name is a numbered placeholder ('微信用户8842'), not a name"),
+    ("name", "-", "name has no letters: digits and symbols are no name"),
+    ("name", "13800138000", "name has no letters: digits and symbols are no name"),
+    ("name", "xxxx", "name is one character repeated ('xxxx'), not a name"),
+    ("address", "北京市\x07朝阳区", "address holds control or undecodable characters (U+0007)"),
+    ("company_name", "公" * 501, "company_name is 501 characters long (at most 500)"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), GARBAGE)
+def test_garbage_is_quarantined_with_a_clear_reason(field: str, value: Any, message: str) -> None:
+    verdict = check_row({**GOOD, field: value}, RULES, "crm")
+    assert not verdict.ok
+    reasons = [r for r in verdict.reasons if r.field == field]
+    assert [(r.rule, r.message) for r in reasons] == [("format", message)]
+    assert len(reasons[0].value) <= 80  # the value shown is masked and short
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "张三",
+        "欧阳娜娜",
+        "王女士",  # a form of address with a surname: matching's business, not garbage
+        "Na",  # 娜 in pinyin, not N/A
+        "Daniel J. Torres",
+        "O'Brien-Smith",
+        "新民☀️",
+        "北京星辰科技有限公司",
+        "3M中国有限公司",
+        "Tom(李国庆)",
+    ],
+)
+def test_real_names_stay_ok(name: str) -> None:
+    assert check_row({**GOOD, "name": name}, RULES, "crm").ok, name
+
+
+def test_the_name_rules_can_be_switched_off() -> None:
+    rules = rules_from_config({"formats": {"name": None}})
+    assert check_row({**GOOD, "name": "微信用户"}, rules, "crm").ok
