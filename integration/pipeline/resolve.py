@@ -215,14 +215,22 @@ class LoadedState:
 
 
 def load_matching_state(
-    session: Session, spec: dedupe.MatchSpec, settings: dedupe.MatchSettings
+    session: Session,
+    spec: dedupe.MatchSpec | None = None,
+    settings: dedupe.MatchSettings | None = None,
 ) -> LoadedState | None:
-    """The stored state, None if there is none yet; StateError if it cannot be used."""
+    """The stored state, None if there is none yet; StateError if it cannot be used (of
+    another engine version, or fitted under another spec and settings than the ones
+    given; none given: the state's own are used, as placement does)."""
     row = session.get(MatchingState, STATE_NAME)
     if row is None:
         return None
     meta = dict(row.meta or {})
-    if meta.get("settings") != _settings_key(spec, settings):
+    if (
+        spec is not None
+        and settings is not None
+        and meta.get("settings") != _settings_key(spec, settings)
+    ):
         raise StateError(
             "the matching spec or thresholds changed since the matching state was fitted: "
             "run `chub resolve --refit` to learn the model again under the new ones"
