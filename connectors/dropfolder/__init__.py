@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 from typing import Literal
 
@@ -26,9 +27,10 @@ class Settings(BaseModel):
     #: canonical field (or submitted_at/channel/campaign) -> header in the file;
     #: empty: the headers are the canonical names
     columns: dict[str, str] = Field(default_factory=dict)
-    #: header whose value identifies a row across re-exports; default ``<file>#<row>``
+    #: header whose value identifies a row across re-exports; default: the row's content
     key_column: str | None = None
-    #: "auto" (UTF-8, UTF-8 BOM, UTF-16 BOM, then GB18030) or a Python codec name
+    #: "auto" (per line: UTF-8, then GB18030; a UTF-8 or UTF-16 BOM decides for the whole
+    #: file) or a Python codec name
     encoding: str = "auto"
     delimiter: str = Field(default=",", min_length=1, max_length=1)
     #: XLSX sheet name; default the first sheet
@@ -51,6 +53,18 @@ class Settings(BaseModel):
         if not folder.is_dir():
             raise ValueError(f"{str(folder)!r} is not a folder")
         return str(folder)
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        if value != "auto":
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(
+                    f"unknown encoding {value!r} (use auto or a codec name such as gbk)"
+                ) from None
+        return value
 
     @field_validator("columns")
     @classmethod

@@ -2,7 +2,12 @@
 
 Every file is identified by the SHA-256 of its content: a file dropped again (same or
 other name) is skipped, a changed file under the same name is read again. Rows are keyed
-by ``key_column`` when configured, else by ``<file name>#<row>``.
+by ``key_column`` when configured, else by their content: ``row:<hash>`` of the row's
+mapped values (whitespace and full-width forms folded), with ``~2``, ``~3`` ... for the
+second and third identical row of a file. A re-export with a row inserted, a row
+removed or the columns reordered so keeps the key of every row it still holds, where a
+row number would shift every key after the change (and land each row once more).
+Rows that cannot be read are keyed ``bad:<hash>`` of their text, the same way.
 
 Cursor JSON: ``{"done": [sha256, ...], "partial": {"sha256": ..., "rows": n}}``, where
 ``partial`` marks a file whose first ``n`` rows (header included) have been landed.
@@ -14,13 +19,14 @@ import hashlib
 import json
 import logging
 import time
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from connectors.contract import ConnectorConfigError, Mapped, Page, RawRecord, StreamKind
 from connectors.dropfolder.mapping import map_row
-from connectors.dropfolder.reader import Row, decode, read_csv, read_xlsx
+from connectors.dropfolder.reader import Row, decode_lines, read_csv, read_xlsx
 from connectors.http import mask_phones
 
 if TYPE_CHECKING:
@@ -96,7 +102,7 @@ class DropFolderSource:
     ) -> Iterator[tuple[list[RawRecord], int, bool]]:
         """(records, rows consumed so far, file finished) per page of one file."""
         try:
-            rows, encoding = self._rows(path, data)
+            rows = self._rows(path, data)
             header_row = next(rows, None)
         except Exception as exc:  # any unreadable file is flagged, not fatal
             log.warning("dropfolder: cannot read %s: %s", mask_phones(path.name), exc)
@@ -114,14 +120,25 @@ class DropFolderSource:
                 True,
             )
             return
-        if (
-            header_row is None
-            or not header_row.cells
-            or not any(c.strip() for c in header_row.cells)
-        ):
+        if header_row is not None and header_row.cells is None:
+            # without its header no row of the file can be read: the file is flagged
+            yield (
+                [
+                    RawRecord(
+                        key=path.name,
+                        payload=None,
+                        raw_text=header_row.raw_text[:_RAW_LIMIT],
+                        problem=f"cannot read the header of {path.name}: {header_row.problem}",
+                    )
+                ],
+                1,
+                True,
+            )
+            return
+        if header_row is None or not any(c.strip() for c in header_row.cells or []):
             yield [], 0, True  # an empty file has nothing to land
             return
-        headers = _headers(header_row.cells)
+        headers = _headers(header_row.cells or [])
         key_column = self.settings.key_column
         if key_column and key_column not in headers:
             yield (
@@ -139,12 +156,14 @@ class DropFolderSource:
             return
         page: list[RawRecord] = []
         consumed = 1
+        keys = _ContentKeys(self._key_headers(headers))
         try:
             for row in rows:
                 consumed = row.number
+                # rows already landed are still keyed: the duplicate counter needs them
+                record = self._record(path.name, sha, headers, row, keys)
                 if row.number <= skip:
                     continue
-                record = self._record(path.name, sha, encoding, headers, row)
                 if record is not None:
                     page.append(record)
                 if len(page) >= self.settings.page_size:
@@ -161,19 +180,28 @@ class DropFolderSource:
             )
         yield page, consumed, True
 
-    def _rows(self, path: Path, data: bytes) -> tuple[Iterator[Row], str]:
+    def _rows(self, path: Path, data: bytes) -> Iterator[Row]:
         if path.suffix.lower() in _XLSX:
-            return read_xlsx(data, self.settings.sheet), "xlsx"
-        text, encoding = decode(data, self.settings.encoding)
-        return read_csv(text, self.settings.delimiter), encoding
+            return read_xlsx(data, self.settings.sheet)
+        return read_csv(decode_lines(data, self.settings.encoding), self.settings.delimiter)
+
+    def _key_headers(self, headers: list[str]) -> list[str] | None:
+        """The headers a content key is made of: the mapped ones (an added column that
+        is not mapped changes no key), or every header when none is mapped."""
+        wanted = {h.strip().casefold() for h in self.settings.columns.values()}
+        mapped = [h for h in headers if h.strip().casefold() in wanted]
+        return mapped or None
 
     def _record(
-        self, name: str, sha: str, encoding: str, headers: list[str], row: Row
+        self, name: str, sha: str, headers: list[str], row: Row, keys: _ContentKeys
     ) -> RawRecord | None:
         fallback_key = f"{name}#{row.number}"
         if row.cells is None:
             return RawRecord(
-                fallback_key, None, problem=row.problem, raw_text=row.raw_text[:_RAW_LIMIT]
+                keys.for_text(row.raw_text) if not self.settings.key_column else fallback_key,
+                None,
+                problem=row.problem,
+                raw_text=row.raw_text[:_RAW_LIMIT],
             )
         cells = row.cells
         if not any(c.strip() for c in cells):
@@ -183,13 +211,13 @@ class DropFolderSource:
         if len(cells) != len(headers):
             # a shifted row would put values under the wrong header: land it raw instead
             return RawRecord(
-                fallback_key,
+                keys.for_text(row.raw_text) if not self.settings.key_column else fallback_key,
                 None,
                 raw_text=row.raw_text[:_RAW_LIMIT],
                 problem=f"row {row.number} has {len(cells)} cells, the header has {len(headers)}",
             )
         fields = dict(zip(headers, cells, strict=True))
-        key = fallback_key
+        key = keys.for_fields(fields)
         if self.settings.key_column:
             key = fields.get(self.settings.key_column, "").strip()
             if not key:
@@ -203,15 +231,46 @@ class DropFolderSource:
             "file": name,
             "sha256": sha,
             "row": row.number,
-            "encoding": encoding,
+            "encoding": row.encoding,
             "key": key,
             "fields": fields,
         }
-        return RawRecord(key, payload)
+        # a merged cell filled in: the row lands, flagged, so a person can check it
+        return RawRecord(key, payload, problem=row.note)
 
     def _check_stream(self, stream: str) -> None:
         if stream not in self.streams:
             raise ConnectorConfigError(f"dropfolder has no stream {stream!r} (known: leads)")
+
+
+class _ContentKeys:
+    """Content keys of one file's rows, counting repeats (see the module doc)."""
+
+    def __init__(self, headers: list[str] | None) -> None:
+        self.headers = headers
+        self.counts: dict[str, int] = {}
+
+    def _counted(self, prefix: str, material: str) -> str:
+        digest = prefix + hashlib.sha256(material.encode()).hexdigest()[:20]
+        self.counts[digest] = self.counts.get(digest, 0) + 1
+        n = self.counts[digest]
+        return digest if n == 1 else f"{digest}~{n}"
+
+    def for_fields(self, fields: dict[str, str]) -> str:
+        names = self.headers if self.headers is not None else sorted(fields)
+        material = json.dumps(
+            [[_fold(h), _fold(fields.get(h, ""))] for h in sorted(names, key=_fold)],
+            ensure_ascii=False,
+        )
+        return self._counted("row:", material)
+
+    def for_text(self, text: str) -> str:
+        return self._counted("bad:", _fold(text))
+
+
+def _fold(text: str) -> str:
+    # what a re-export may change without changing the data: width forms, spacing, case
+    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
 def _headers(cells: list[str]) -> list[str]:

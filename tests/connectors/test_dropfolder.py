@@ -57,8 +57,9 @@ def test_encodings(tmp_path: Path, encoding: str, data: bytes) -> None:
     drop(tmp_path, "leads.csv", data)
     src = source(tmp_path, delimiter="\t" if encoding == "utf-16" else ",")
     records, _ = pull_all(src)
-    assert [r.key for r in records] == ["leads.csv#2", "leads.csv#3"]
+    assert [r.key[:4] for r in records] == ["row:", "row:"] and not any(r.problem for r in records)
     assert records[0].payload["encoding"] == encoding
+    assert [r.payload["row"] for r in records] == [2, 3]
     first = src.map_record("leads", records[0].payload).customer
     assert first == {
         "name": "张伟",
@@ -84,13 +85,13 @@ def test_xlsx_with_number_and_date_cells(tmp_path: Path) -> None:
     wb.save(tmp_path / "form.xlsx")
     src = source(tmp_path, columns={**COLUMNS, "submitted_at": "提交时间"})
     records, _ = pull_all(src)
-    assert [r.key for r in records] == ["form.xlsx#2", "form.xlsx#4"]
+    assert [r.payload["row"] for r in records] == [2, 4]
     mapped = src.map_record("leads", records[0].payload)
     assert mapped.customer == {"name": "王芳", "mobile": "13700001111", "email": "wf@example.cn"}
     assert mapped.activity is not None and mapped.activity.kind == "campaign"
     assert (
         mapped.activity.at == "2026-10-01T09:30:00"
-        and mapped.activity.customer_key == "form.xlsx#2"
+        and mapped.activity.customer_key == records[0].key
     )
     assert src.map_record("leads", records[1].payload).activity.at == "2026-10-02T10:00:00"
 
@@ -107,7 +108,8 @@ def test_file_is_processed_once_even_when_redropped(tmp_path: Path) -> None:
     changed = CSV + "王五,13600003333,ww@example.cn,\n"
     drop(tmp_path, "a.csv", changed.encode(), age=100)  # corrected export, same name
     third, cursor = pull_all(src, cursor)
-    assert [r.key for r in third] == ["a.csv#2", "a.csv#3", "a.csv#4"]
+    assert [r.key for r in third[:2]] == [r.key for r in first]  # the rows it still holds
+    assert len(third) == 3 and third[2].payload["fields"]["姓名"] == "王五"
     assert len(json.loads(cursor)["done"]) == 2
     full, _ = pull_all(src, None)  # --full reads everything again
     assert len(full) == 5
@@ -121,14 +123,16 @@ def test_bad_rows_and_undecodable_file_are_flagged_and_the_sync_goes_on(tmp_path
     (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
     src = source(tmp_path)
     records, cursor = pull_all(src)
-    by_key = {r.key: r for r in records}
-    assert by_key["a.csv#4"].payload is None and by_key["a.csv#4"].raw_text == "坏行,1,2,3,4,5"
-    assert "6 cells" in by_key["a.csv#4"].problem
-    assert by_key["a.csv#5"].payload is None and by_key["a.csv#5"].raw_text == "短行,139"
-    assert by_key["a.csv#6"].payload["fields"]["姓名"] == "孙七"  # trailing empty cells are fine
-    assert by_key["b.csv"].payload is None and "GB18030" in by_key["b.csv"].problem
-    assert by_key["broken.xlsx"].payload is None
-    assert by_key["c.csv#2"].payload["fields"]["手机"] == "13300005555"
+    by_text = {r.raw_text: r for r in records if r.payload is None}
+    by_name = {r.payload["fields"]["姓名"]: r for r in records if r.payload is not None}
+    assert "6 cells" in by_text["坏行,1,2,3,4,5"].problem
+    assert by_text["坏行,1,2,3,4,5"].key.startswith("bad:")
+    assert "2 cells" in by_text["短行,139"].problem
+    assert by_name["孙七"].payload["row"] == 6  # trailing empty cells are fine
+    flagged = {r.key: r for r in records if r.payload is None}
+    assert "GB18030" in flagged["b.csv"].problem and "header" in flagged["b.csv"].problem
+    assert "broken.xlsx" in flagged
+    assert by_name["周八"].payload["fields"]["手机"] == "13300005555"
     assert len(json.loads(cursor)["done"]) == 4  # flagged files are not re-flagged every sync
 
 
@@ -142,7 +146,7 @@ def test_key_column(tmp_path: Path) -> None:
         )
     )
     assert records[0].key == "L1" and records[0].payload["key"] == "L1"
-    assert records[1].key == "a.csv#3" and records[1].payload is None
+    assert records[1].key == "a.csv#3" and records[1].payload is None  # no key: its place
     records, _ = pull_all(DropFolderSource(Settings(path=str(tmp_path), key_column="编号")))
     assert len(records) == 1 and "no key column" in records[0].problem
 
@@ -154,7 +158,8 @@ def test_pages_resume_inside_a_file(tmp_path: Path) -> None:
     pages = list(src.pull("leads", None))
     assert [len(p.records) for p in pages] == [3, 3, 1]
     resumed, _ = pull_all(src, pages[0].cursor)  # as if the sync died after page one
-    assert [r.key for r in resumed] == [f"big.csv#{n}" for n in range(5, 9)]
+    assert [r.payload["row"] for r in resumed] == list(range(5, 9))
+    assert [r.key for r in resumed] == [r.key for p in pages[1:] for r in p.records]
 
 
 def test_headers_as_canonical_names_and_defaults(tmp_path: Path) -> None:
@@ -195,7 +200,117 @@ def test_files_still_being_copied_wait_for_the_next_sync(tmp_path: Path) -> None
     drop(tmp_path, "old.csv", CSV.encode())
     (tmp_path / "fresh.csv").write_bytes(CSV.encode())  # mtime: now
     records, cursor = pull_all(source(tmp_path, settle_seconds=60))
-    assert {r.key.split("#")[0] for r in records} == {"old.csv"}
+    assert {r.payload["file"] for r in records} == {"old.csv"}
     os.utime(tmp_path / "fresh.csv", (1_700_000_100, 1_700_000_100))
     later, _ = pull_all(source(tmp_path, settle_seconds=60), cursor)
     assert later == []  # same bytes as old.csv: landed already
+
+
+# ---------------------------------------------------------------- nothing lost silently
+
+
+def test_one_broken_byte_flags_its_row_and_the_good_rows_land(tmp_path: Path) -> None:
+    good = CSV.encode("utf-8")
+    broken = "王五,13600003333,ww@example.cn,星辰".encode() + b"\xe6\x9c" + b"\n"  # cut short
+    drop(tmp_path, "a.csv", good + broken + "赵六,13700001111,,\n".encode())
+    records, cursor = pull_all(source(tmp_path))
+    landed = [r.payload["fields"]["姓名"] for r in records if r.payload is not None]
+    assert landed == ["张伟", "李娜", "赵六"]
+    (bad,) = [r for r in records if r.payload is None]
+    assert "row 4" in (bad.problem or "") and "neither UTF-8 nor GBK" in (bad.problem or "")
+    assert bad.raw_text is not None and bad.raw_text.startswith("王五,13600003333")
+    assert len(json.loads(cursor or "")["done"]) == 1
+
+
+def test_a_file_mixing_utf8_and_gbk_rows_decodes_each_row_in_its_own(tmp_path: Path) -> None:
+    data = (
+        "姓名,手机,邮箱,公司\n".encode()
+        + "张伟,13800138000,,北京星辰科技有限公司\n".encode()
+        + "李娜,13912345678,,厦门示例科技有限公司\n".encode("gbk")  # pasted from another export
+        + "王芳,13700137000,,\n".encode()
+    )
+    drop(tmp_path, "mixed.csv", data)
+    src = source(tmp_path)
+    records, _ = pull_all(src)
+    assert [(r.payload["fields"]["姓名"], r.payload["encoding"]) for r in records] == [
+        ("张伟", "utf-8"),
+        ("李娜", "gb18030"),
+        ("王芳", "utf-8"),
+    ]
+    assert (
+        src.map_record("leads", records[1].payload).customer["company_name"]
+        == "厦门示例科技有限公司"
+    )
+
+
+def test_a_gbk_file_with_a_broken_byte_keeps_its_other_rows(tmp_path: Path) -> None:
+    data = CSV.encode("gbk") + b"\xff\xfe,13600003333,,\n" + "孙七,13500004444,,\n".encode("gbk")
+    drop(tmp_path, "a.csv", data)
+    records, _ = pull_all(source(tmp_path))
+    assert [r.payload["fields"]["姓名"] for r in records if r.payload] == ["张伟", "李娜", "孙七"]
+    assert [r.payload for r in records if r.problem] == [None]
+
+
+def test_merged_cells_are_filled_from_their_top_left_and_flagged(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["姓名", "手机", "邮箱", "公司"])
+    ws.append(["张伟", "13800138000", None, "北京星辰科技有限公司"])
+    ws.append(["李娜", "13912345678", None, None])
+    ws.append(["王芳", "13700137000", None, None])
+    ws.append(["赵六", "13600136000", None, "某某公司"])
+    ws.merge_cells("D2:D4")  # one company for three contacts, as people lay sheets out
+    wb.save(tmp_path / "merged.xlsx")
+    src = source(tmp_path)
+    records, _ = pull_all(src)
+    companies = {r.payload["fields"]["姓名"]: r.payload["fields"]["公司"] for r in records}
+    assert companies == {
+        "张伟": "北京星辰科技有限公司",
+        "李娜": "北京星辰科技有限公司",
+        "王芳": "北京星辰科技有限公司",
+        "赵六": "某某公司",
+    }
+    notes = {r.payload["fields"]["姓名"]: r.problem for r in records}
+    assert notes["张伟"] is None and notes["赵六"] is None
+    assert notes["李娜"] == "row 3: cells filled from merged cell(s) D2:D4"
+    assert notes["王芳"] == "row 4: cells filled from merged cell(s) D2:D4"
+    customer = src.map_record("leads", records[1].payload).customer
+    assert customer["company_name"] == "北京星辰科技有限公司"
+
+
+def test_a_re_export_with_a_row_inserted_keeps_every_other_key(tmp_path: Path) -> None:
+    rows = [f"客户{n},1380000{n:04d},c{n}@example.cn,\n" for n in range(6)]
+    header = "姓名,手机,邮箱,公司\n"
+    drop(tmp_path, "leads.csv", (header + "".join(rows)).encode(), age=0)
+    first, _ = pull_all(source(tmp_path))
+    inserted = rows[:2] + ["新客户,13900009999,,\n"] + rows[2:]
+    # the next export: one row more, columns reordered, full-width digits, other name
+    reordered = "".join(
+        f"{m},{n},{e},{c}".replace("0", "０") + "\n"
+        for n, m, e, c in (line.rstrip("\n").split(",") for line in inserted)
+    )
+    drop(tmp_path, "leads-2.csv", ("手机,姓名,邮箱,公司\n" + reordered).encode(), age=10)
+    both, _ = pull_all(source(tmp_path))
+    again = [r for r in both if r.payload["file"] == "leads-2.csv"]
+    before = {r.key for r in first}
+    assert len(before) == 6 and {r.key for r in again} - before == {again[2].key}
+    assert again[2].payload["fields"]["姓名"] == "新客户"
+
+
+def test_identical_rows_of_a_file_get_numbered_keys(tmp_path: Path) -> None:
+    drop(
+        tmp_path,
+        "a.csv",
+        (CSV + "张伟,+86 138-0013-8000,zw@example.cn,北京星辰科技有限公司\n").encode(),
+    )
+    records, _ = pull_all(source(tmp_path))
+    keys = [r.key for r in records]
+    assert len(set(keys)) == 3 and keys[2] == keys[0] + "~2"
+
+
+def test_an_unknown_encoding_is_refused_at_load(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="unknown encoding 'gbk2'"):
+        Settings(path=str(tmp_path), encoding="gbk2")
+    drop(tmp_path, "a.csv", CSV.encode("gbk"))
+    records, _ = pull_all(source(tmp_path, encoding="gbk"))
+    assert [r.payload["encoding"] for r in records] == ["gbk", "gbk"]
