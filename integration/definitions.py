@@ -1,6 +1,7 @@
 """The Dagster code location: ``dagster dev -m integration.definitions``.
 
-Which chub.yaml it reads: ``$CHUB_CONFIG``, else ./chub.yaml.
+Which chub.yaml it reads: ``$CHUB_CONFIG``, else ./chub.yaml. The ``operations:`` section
+says when jobs run and who is told when one fails (integration/sections/operations.py).
 """
 
 from __future__ import annotations
@@ -9,24 +10,55 @@ import os
 
 import dagster as dg
 
-from integration.assets import build_assets
+from integration.assets import build_assets, operations_of
 from integration.checks import build_checks
-from integration.config import load_settings
+from integration.config import ConfigError, Settings, load_settings
 from integration.resources import HubResource
-from schedules import build_jobs, build_schedules
+from integration.sections.operations import OperationsSettings, valid_cron
+from schedules import build_jobs, build_schedules, build_sensors
 
-__all__ = ["build_definitions", "defs"]
+__all__ = ["AUTOMATION_SENSOR", "build_definitions", "defs"]
+
+AUTOMATION_SENSOR = "chub_automation"
+
+
+def _check_operations(settings: Settings, ops: OperationsSettings) -> None:
+    """What the section models cannot see alone: names of sources, the sources' crons."""
+    for name in ops.sources:
+        if name not in settings.sources:
+            known = ", ".join(sorted(settings.sources)) or "none configured"
+            raise ConfigError(
+                settings.path, f"operations.sources.{name}", f"no such source (known: {known})"
+            )
+    for name, cfg in settings.sources.items():
+        if cfg.schedule:
+            try:
+                valid_cron(cfg.schedule)
+            except ValueError as exc:
+                raise ConfigError(settings.path, f"sources.{name}.schedule", str(exc)) from None
 
 
 def build_definitions(config_path: str, *, verbose: bool = False) -> dg.Definitions:
     settings = load_settings(config_path)
-    sources = {name: s.type for name, s in settings.sources.items()}
-    sinks = {name: s.type for name, s in settings.sinks.items()}
+    ops = operations_of(settings)
+    _check_operations(settings, ops)
+    automation = dg.AutomationConditionSensorDefinition(
+        AUTOMATION_SENSOR,
+        target=dg.AssetSelection.all(),
+        default_status=(
+            dg.DefaultSensorStatus.RUNNING
+            if ops.running_by_default
+            else dg.DefaultSensorStatus.STOPPED
+        ),
+        minimum_interval_seconds=30,
+        description="Runs what is downstream of an asset that changed (automation conditions).",
+    )
     return dg.Definitions(
-        assets=build_assets(sources, sinks),
-        asset_checks=build_checks(list(sources)),
-        jobs=build_jobs(list(sources)),
-        schedules=build_schedules({n: s.schedule for n, s in settings.sources.items()}),
+        assets=build_assets(settings),
+        asset_checks=build_checks(list(settings.sources)),
+        jobs=build_jobs(settings),
+        schedules=build_schedules(settings, ops),
+        sensors=[*build_sensors(settings, ops), automation],
         resources={"hub": HubResource(config_path=str(config_path), verbose=verbose)},
     )
 

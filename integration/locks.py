@@ -7,7 +7,12 @@ the holder's connection ends, so a killed process never leaves a lock behind. On
 when the holder dies.
 
 Names: ``sync:<source>`` (one sync of a source at a time), ``resolve`` (resolve, golden
-and publish: the stages that rewrite identities and push them).
+and publish: the stages that rewrite identities and push them), ``run`` (one `chub run`
+at a time).
+
+A lock is re-entrant within one thread: a stage that takes ``resolve`` may call a
+function that takes it again (a flock on a second descriptor, or an advisory lock on a
+second connection, would otherwise wait for itself for ever).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import fcntl
 import hashlib
 import os
 import re
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +43,17 @@ def _key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
+#: per thread: (database, lock name) -> how many times this thread holds it now
+_held = threading.local()
+
+
+def _holdings() -> dict[tuple[str, str], int]:
+    counts: dict[tuple[str, str], int] | None = getattr(_held, "counts", None)
+    if counts is None:
+        counts = _held.counts = {}
+    return counts
+
+
 @contextmanager
 def hub_lock(engine: Engine, name: str, *, wait: float | None = None) -> Iterator[None]:
     """Hold lock ``name`` of this hub for the block.
@@ -44,12 +61,22 @@ def hub_lock(engine: Engine, name: str, *, wait: float | None = None) -> Iterato
     ``wait``: None waits as long as it takes; a number of seconds waits that long, then
     raises LockBusy naming the lock (0: do not wait at all).
     """
-    if engine.dialect.name == "postgresql":
-        with _pg_lock(engine, name, wait):
+    slot = (engine.url.render_as_string(hide_password=False), name)
+    counts = _holdings()
+    if counts.get(slot):
+        counts[slot] += 1
+        try:
             yield
-    else:
-        with _file_lock(engine, name, wait):
+        finally:
+            counts[slot] -= 1
+        return
+    lock = _pg_lock if engine.dialect.name == "postgresql" else _file_lock
+    with lock(engine, name, wait):
+        counts[slot] = 1
+        try:
             yield
+        finally:
+            del counts[slot]
 
 
 def _busy(name: str, wait: float | None) -> LockBusy:
