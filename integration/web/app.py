@@ -27,7 +27,7 @@ from integration.hub import Hub
 from integration.sections.serve import ServeSettings
 from integration.store import HubStoreError, check_reachable
 from integration.web.api import api_router
-from integration.web.api.deps import ApiError
+from integration.web.api.deps import PRINTABLE, ApiError
 from integration.web.api.schemas import Health
 
 __all__ = ["create_app"]
@@ -131,6 +131,16 @@ def _where(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(p) for p in loc) or "request"
 
 
+def _problem_of(error: dict[str, Any]) -> str:
+    """pydantic's message, said plainly where it would quote a regular expression."""
+    pattern = (error.get("ctx") or {}).get("pattern")
+    if error.get("type") == "string_pattern_mismatch" and pattern == PRINTABLE:
+        return "must not hold control characters"
+    if error.get("type") == "string_pattern_mismatch":
+        return "is not a value this API hands out (wrong characters)"
+    return str(error.get("msg", ""))
+
+
 def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> Response:
@@ -142,8 +152,7 @@ def _install_handlers(app: FastAPI) -> None:
         if not _is_api(request.url.path):
             return await request_validation_exception_handler(request, exc)
         errors = [
-            {"where": _where(e.get("loc", ())), "problem": str(e.get("msg", ""))}
-            for e in exc.errors()
+            {"where": _where(e.get("loc", ())), "problem": _problem_of(e)} for e in exc.errors()
         ]
         first = errors[0] if errors else {"where": "request", "problem": "is not valid"}
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""

@@ -366,3 +366,26 @@ def test_openapi_documents_the_retired_id_rule_and_bearer_tokens(client: TestCli
         "/api/changes/head",
         "/api/status",
     }
+
+
+@pytest.mark.parametrize(
+    ("url", "where"),
+    [
+        ("/api/golden/%00", "path.golden_id"),
+        ("/api/golden/G%0A1/history", "path.golden_id"),
+        ("/api/lookup?source=%00&id=x", "query.source"),
+        ("/api/lookup?source=erp&id=C%001", "query.id"),
+        ("/api/search?name=%E7%8E%8B%00", "query.name"),
+        ("/api/search?company=a%1Fb", "query.company"),
+        ("/api/search?name=wang&cursor=%00", "query.cursor"),
+        # a cursor that decodes to a control character was not handed out by the search
+        ("/api/search?name=wang&cursor=AB8A", "query.cursor"),
+        ("/api/changes?cursor=1%002", "query.cursor"),
+    ],
+)
+def test_control_characters_are_refused_in_words_not_a_500(
+    client: TestClient, read: dict[str, str], url: str, where: str
+) -> None:
+    r = client.get(url, headers=read)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["where"] == where

@@ -40,7 +40,7 @@ def changes(
     session: SessionDep,
     caller: CallerDep,
     limits: LimitsDep,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=40, pattern=r"^[0-9-]+$")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000, description="page size")] = 100,
 ) -> ChangePage:
     if limit > limits.feed_page:

@@ -19,6 +19,7 @@ from integration.web.masking import mask_fields, personal_fields_in
 from integration.web.tokens import TokenInfo, authenticate
 
 __all__ = [
+    "PRINTABLE",
     "ApiError",
     "Caller",
     "CallerDep",
@@ -29,6 +30,9 @@ __all__ = [
     "current_caller",
     "hub_session",
 ]
+
+#: every text parameter: no control characters (PostgreSQL cannot even compare a NUL)
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 
 #: the OpenAPI document's bearer scheme (auto_error off: the 401 is ours, with words)
 bearer = HTTPBearer(

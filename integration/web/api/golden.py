@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy import select
 
 from integration.store import GoldenHistory
-from integration.web.api.deps import PROBLEM_RESPONSES, CallerDep, SessionDep
+from integration.web.api.deps import PRINTABLE, PROBLEM_RESPONSES, CallerDep, SessionDep
 from integration.web.api.records import aware, golden_answer, survivor_of
 from integration.web.api.schemas import GoldenAnswer, HistoryPage, Problem
 
@@ -17,7 +17,13 @@ __all__ = ["router"]
 router = APIRouter(tags=["golden records"], responses=PROBLEM_RESPONSES)
 
 GoldenId = Annotated[
-    str, Path(min_length=1, max_length=32, description="a golden id, active or retired")
+    str,
+    Path(
+        min_length=1,
+        max_length=32,
+        pattern=PRINTABLE,
+        description="a golden id, active or retired",
+    ),
 ]
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "no such golden id was ever issued"},

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 
 from integration.store import GoldenMember
-from integration.web.api.deps import PROBLEM_RESPONSES, ApiError, CallerDep, SessionDep
+from integration.web.api.deps import PRINTABLE, PROBLEM_RESPONSES, ApiError, CallerDep, SessionDep
 from integration.web.api.records import golden_answer
 from integration.web.api.schemas import LookupAnswer, Problem
 
@@ -41,9 +41,14 @@ def lookup(
     request: Request,
     session: SessionDep,
     caller: CallerDep,
-    source: Annotated[str, Query(min_length=1, max_length=64, description="e.g. erp, wecom")],
-    id: Annotated[str, Query(min_length=1, max_length=255, description="the id in that source")],
-    stream: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    source: Annotated[
+        str, Query(min_length=1, max_length=64, pattern=PRINTABLE, description="e.g. erp, wecom")
+    ],
+    id: Annotated[
+        str,
+        Query(min_length=1, max_length=255, pattern=PRINTABLE, description="the id in that source"),
+    ],
+    stream: Annotated[str | None, Query(min_length=1, max_length=64, pattern=PRINTABLE)] = None,
 ) -> LookupAnswer:
     q = select(GoldenMember.stream, GoldenMember.golden_id).where(
         GoldenMember.source == source, GoldenMember.source_key == id

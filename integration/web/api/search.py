@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -14,7 +15,14 @@ from dedupe.normalize import normalize_email, normalize_mobile, normalize_phone
 from integration.store import GoldenCustomer
 from integration.store.models import GoldenSearchKey
 from integration.web.api import index
-from integration.web.api.deps import PROBLEM_RESPONSES, ApiError, CallerDep, LimitsDep, SessionDep
+from integration.web.api.deps import (
+    PRINTABLE,
+    PROBLEM_RESPONSES,
+    ApiError,
+    CallerDep,
+    LimitsDep,
+    SessionDep,
+)
 from integration.web.api.schemas import Problem, SearchPage
 
 __all__ = ["router"]
@@ -24,8 +32,9 @@ router = APIRouter(tags=["search"], responses=PROBLEM_RESPONSES)
 #: above every code point: key + _TOP bounds the keys that start with key
 _TOP = "\U0010ffff"
 _SEP = "\x1f"
+_PRINTABLE = re.compile(PRINTABLE)
 
-Text = Annotated[str | None, Query(min_length=1, max_length=100)]
+Text = Annotated[str | None, Query(min_length=1, max_length=100, pattern=PRINTABLE)]
 
 
 def _encode(key: str, golden_id: str) -> str:
@@ -38,7 +47,7 @@ def _decode(cursor: str) -> tuple[str, str]:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raw = ""
     key, sep, golden_id = raw.partition(_SEP)
-    if not sep or not golden_id:
+    if not sep or not golden_id or not _PRINTABLE.fullmatch(key + golden_id):
         raise ApiError(
             422,
             "cursor is not one this search handed out",
@@ -129,7 +138,9 @@ def search(
     email: Text = None,
     company: Text = None,
     limit: Annotated[int, Query(ge=1, le=1000, description="page size")] = 20,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=600)] = None,
+    cursor: Annotated[
+        str | None, Query(min_length=1, max_length=600, pattern=r"^[A-Za-z0-9_-]+$")
+    ] = None,
 ) -> SearchPage:
     if limit > limits.search_page:
         raise _bad("limit", f"must be at most {limits.search_page} (serve.limits.search_page)")
