@@ -22,7 +22,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 import dedupe
@@ -71,8 +71,10 @@ SPEC_FIELDS = (
     "address",
 )
 
-#: the matching_state row of the engine's state
+#: the matching_state row of the engine's state, and the one of rows moved since it
+#: was saved (by placement or admin decisions)
 STATE_NAME = "engine"
+DIRTY_NAME = "engine.dirty"
 
 #: rows stamped this long before the newest row a run saw are read again by the next
 #: run: a standardize transaction still open while we read commits rows stamped before
@@ -246,7 +248,7 @@ def load_matching_state(
         base=base,
         watermarks=dict(meta.get("watermarks") or {}),
         recent=dict((extra or {}).get("recent") or {}),
-        dirty=[int(x) for x in meta.get("dirty") or []],
+        dirty=_dirty_rows(session),
         meta=meta,
     )
 
@@ -255,12 +257,25 @@ def mark_dirty(session: Session, row_ids: Iterable[int]) -> None:
     """Rows whose membership changed outside a run (placed one by one, or moved by an
     admin decision): the next run matches them again with the stored state. No state
     yet: the next run is a full one anyway."""
-    row = session.get(MatchingState, STATE_NAME)
+    # a row of its own: rewriting the state's row would rewrite its blob (SQLite keeps a
+    # row as one record), hundreds of megabytes on a large hub
+    row = session.get(MatchingState, DIRTY_NAME)
     if row is None:
-        return
-    meta = dict(row.meta or {})
-    meta["dirty"] = sorted({*(meta.get("dirty") or []), *map(int, row_ids)})
-    row.meta = meta
+        if (
+            session.scalar(select(MatchingState.name).where(MatchingState.name == STATE_NAME))
+            is None
+        ):
+            return
+        row = MatchingState(name=DIRTY_NAME, version=1, blob=b"", meta={"rows": []})
+        session.add(row)
+    rows = sorted({*(row.meta or {}).get("rows", []), *map(int, row_ids)})
+    row.meta = {"rows": rows}
+    row.updated_at = utcnow()
+
+
+def _dirty_rows(session: Session) -> list[int]:
+    meta = session.scalar(select(MatchingState.meta).where(MatchingState.name == DIRTY_NAME))
+    return [int(x) for x in (meta or {}).get("rows", [])]
 
 
 def _save_state(
@@ -279,13 +294,13 @@ def _save_state(
         "settings": _settings_key(spec, settings),
         "engine": engine_version(),
         "watermarks": watermarks,
-        "dirty": [],
         "fitted_at": fitted_at,
         "records": len(res.ids),
         "prior": float(res.model.prior),
         "last_run": mode,
         "saved_at": utcnow().isoformat(),
     }
+    session.execute(delete(MatchingState).where(MatchingState.name == DIRTY_NAME))
     row = session.get(MatchingState, STATE_NAME)
     if row is None:
         session.add(MatchingState(name=STATE_NAME, version=1, blob=blob, meta=meta))
