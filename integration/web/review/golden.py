@@ -156,7 +156,11 @@ def _load(engine: Engine, golden_id: str, user: CurrentUser) -> dict[str, Any] |
             for e in events
             if e.kind != "changed"
         ]
+        built_from = lineage.get("members")
         return {
+            # a decision changes the members at once; the golden stage rebuilds the fields
+            "stale": isinstance(built_from, list)
+            and sorted(map(str, built_from)) != sorted(m.ref for m in members),
             "golden_id": golden.golden_id,
             "status": golden.status,
             "version": golden.version,

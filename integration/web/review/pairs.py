@@ -120,7 +120,7 @@ def pair_page(
             "message.html",
             user,
             title_key="not_found",
-            message=t("pair_gone", id=pair_id, why="-"),
+            message=t("pair_missing", id=pair_id),
             status_code=404,
         )
     items = _queue(hub, source, band)

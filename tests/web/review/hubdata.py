@@ -66,8 +66,21 @@ def _sources() -> dict[str, ListSource]:
             )
         )
     calls.append(rec("BAD1", name="", mobile="12", email="not-an-email"))
+    # orders of the ERP customers, so that the golden records carry 360° facts
+    orders = [
+        rec(
+            f"O{i}-{k}",
+            customer=f"E{i}",
+            amount=120.0 * (k + 1) + 37 * i,
+            at=f"2026-{k + 3:02d}-1{i % 9}T10:00:00",
+        )
+        for i in range(len(PEOPLE))
+        for k in range(i % 4 + 1)
+    ]
     return {
-        "erp": ListSource({"customers": erp}),
+        "erp": ListSource(
+            {"customers": erp, "orders": orders}, kinds={"customers": "customer", "orders": "order"}
+        ),
         "crm": ListSource({"leads": crm}),
         "calls": ListSource({"contacts": calls}),
     }
