@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 import dedupe
-
+from integration.golden.build import build_golden
+from integration.pipeline.resolve import resolve_customers
 from integration.store import (
     AuditLog,
     CustomerRow,
@@ -21,8 +22,6 @@ from integration.store import (
     MatchPair,
     session_scope,
 )
-from integration.golden.build import build_golden
-from integration.pipeline.resolve import resolve_customers
 from integration.web.review.queue import BAND_WIDTH, pending_queue
 from tests.web.review.conftest import client_for, csrf_of, login
 from tests.web.review.hubdata import SETTINGS
