@@ -14,7 +14,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from integration.store import GoldenCustomer, IdentityEvent
-from integration.store.models import utcnow
+from integration.store.models import Base, utcnow
 
 __all__ = ["EventKind", "Cause", "event_row", "follow", "record_event", "record_events"]
 
@@ -86,7 +86,9 @@ def record_events(session: Session, events: Sequence[dict[str, Any]]) -> int:
     if not events:
         return 0
     at = utcnow()
-    session.execute(insert(IdentityEvent), [{"at": at, **e} for e in events])
+    session.execute(
+        insert(Base.metadata.tables[IdentityEvent.__tablename__]), [{"at": at, **e} for e in events]
+    )
     return len(events)
 
 

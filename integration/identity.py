@@ -32,7 +32,7 @@ from integration.store import (
     MatchPair,
     session_scope,
 )
-from integration.store.models import utcnow
+from integration.store.models import Base, utcnow
 
 __all__ = [
     "Applied",
@@ -268,7 +268,7 @@ def apply_membership(
     now = utcnow()
     for chunk in _chunks(sorted(fresh)):
         session.execute(
-            insert(GoldenCustomer),
+            insert(Base.metadata.tables[GoldenCustomer.__tablename__]),
             [
                 dict(
                     golden_id=cid,
@@ -348,7 +348,7 @@ def _write_crosswalk(
     if updates:
         session.execute(update(GoldenMember), updates)
     for chunk in _chunks(inserts, 5000):
-        session.execute(insert(GoldenMember), chunk)
+        session.execute(insert(Base.metadata.tables[GoldenMember.__tablename__]), chunk)
     for chunk in _chunks([row_ids[r] for r in gone if r in row_ids]):
         session.execute(delete(GoldenMember).where(GoldenMember.row_id.in_(chunk)))
 

@@ -41,7 +41,7 @@ from integration.pipeline.resolve import (
 )
 from integration.review import write_pairs
 from integration.store import CustomerRow, GoldenCustomer, GoldenMember, MatchPair, session_scope
-from integration.store.models import MatchingState, utcnow
+from integration.store.models import Base, MatchingState, utcnow
 
 __all__ = ["PlacementError", "PlacementReport", "Placed", "place_rows"]
 
@@ -320,7 +320,7 @@ def _place(
             if taken:  # a retired id is never issued again
                 target = fresh_id(f"{ref}#placed", taken | existing)
             session.execute(
-                insert(GoldenCustomer),
+                insert(Base.metadata.tables[GoldenCustomer.__tablename__]),
                 [
                     dict(
                         golden_id=target,
@@ -356,7 +356,7 @@ def _place(
         if old is None:
             source, stream, key = ref.split(":", 2)
             session.execute(
-                insert(GoldenMember),
+                insert(Base.metadata.tables[GoldenMember.__tablename__]),
                 [dict(row_id=rid, golden_id=target, source=source, stream=stream, source_key=key)],
             )
         else:

@@ -30,7 +30,7 @@ from integration.identity import (
 )
 from integration.locks import hub_lock
 from integration.store import CustomerRow, Decision, GoldenMember, MatchPair, session_scope
-from integration.store.models import utcnow
+from integration.store.models import Base, utcnow
 
 __all__ = ["PendingPair", "ReviewError", "decide", "pending_pairs", "queue", "write_pairs"]
 
@@ -279,7 +279,7 @@ def write_pairs(
         if (a, b) not in have
     ]
     for i in range(0, len(new), 5000):
-        session.execute(insert(MatchPair), new[i : i + 5000])
+        session.execute(insert(Base.metadata.tables[MatchPair.__tablename__]), new[i : i + 5000])
     session.flush()
     counts = dict(
         session.execute(

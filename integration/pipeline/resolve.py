@@ -78,8 +78,9 @@ DIRTY_NAME = "engine.dirty"
 
 #: rows stamped this long before the newest row a run saw are read again by the next
 #: run: a standardize transaction still open while we read commits rows stamped before
-#: our newest one (their digests tell an unchanged re-read from a change)
-IN_FLIGHT = timedelta(seconds=60)
+#: our newest one (their digests tell an unchanged re-read from a change). Standardize
+#: commits a batch of rows a few seconds after stamping them; this is the margin for it.
+IN_FLIGHT = timedelta(seconds=15)
 
 
 class StateError(ChubError):
