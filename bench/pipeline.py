@@ -46,8 +46,13 @@ from integration.pipeline.resolve import (  # noqa: E402
     resolve_customers,
 )
 from integration.pipeline.standardize import standardize  # noqa: E402
-from integration.store import CustomerRow, GoldenMember, make_engine, session_scope  # noqa: E402
-from integration.store import upgrade  # noqa: E402
+from integration.store import (  # noqa: E402
+    CustomerRow,
+    GoldenMember,
+    make_engine,
+    session_scope,
+    upgrade,  # noqa: E402
+)
 from tests.integration.doubles import ListSource  # noqa: E402
 
 FIELDS = ("name", "mobile", "email", "province", "city", "district", "address", "company_name")
