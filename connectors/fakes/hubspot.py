@@ -101,6 +101,11 @@ class FakeHubSpot(FakeServer):
             self.contacts[str(contact["id"])] = _copy(contact)
         self._last: dict[str, Response] = {}
         self._max_id = 100
+        self._max_id_count = -1
+        #: the newest lastmodifieddate handed out (each write moves past it), and for how
+        #: many contacts it was computed
+        self._latest_ms: int | None = None
+        self._latest_count = -1
 
     # ------------------------------------------------------------------ test helpers
     def settings(self) -> dict[str, Any]:
@@ -108,11 +113,14 @@ class FakeHubSpot(FakeServer):
 
     def upsert_contact(self, contact_id: str, **properties: str | None) -> dict[str, Any]:
         """Create or change a contact *now*: its lastmodifieddate moves past all others."""
-        latest = max(
-            (to_ms(c["properties"].get("lastmodifieddate")) for c in self.contacts.values()),
-            default=0,
-        )
-        now = max(int(time.time() * 1000), latest + 1)
+        if self._latest_ms is None or len(self.contacts) != self._latest_count:
+            # contacts were seeded or changed behind our back: read the newest time again
+            self._latest_ms = max(
+                (to_ms(c["properties"].get("lastmodifieddate")) for c in self.contacts.values()),
+                default=0,
+            )
+        now = max(int(time.time() * 1000), self._latest_ms + 1)
+        self._latest_ms = now
         contact = self.contacts.setdefault(
             contact_id,
             {
@@ -125,6 +133,7 @@ class FakeHubSpot(FakeServer):
         contact["properties"].update(properties)
         contact["properties"]["lastmodifieddate"] = iso_ms(now)
         contact["updatedAt"] = iso_ms(now)
+        self._latest_count = len(self.contacts)
         return contact
 
     def archive(self, contact_id: str) -> None:
@@ -299,8 +308,10 @@ class FakeHubSpot(FakeServer):
         return Response.json(body, status=207 if errors else 200)
 
     def _next_id(self) -> int:
-        self._max_id = max(self._max_id, max((int(i) for i in self.contacts), default=100))
+        if self._max_id_count != len(self.contacts):  # seeded or changed behind our back
+            self._max_id = max(self._max_id, max((int(i) for i in self.contacts), default=100))
         self._max_id += 1
+        self._max_id_count = len(self.contacts) + 1  # the contact about to be made
         return self._max_id
 
     def _batch_archive(self, request: Request) -> Response:

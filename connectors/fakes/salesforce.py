@@ -218,9 +218,11 @@ class FakeSalesforce(FakeServer):
         for record in records:
             key = str(record.get(ext_field))
             counts[key] = counts.get(key, 0) + 1
-        snapshot = json.loads(json.dumps(self.records))
+        all_or_none = bool(body.get("allOrNone"))
+        # only an all-or-none request can need rolling back
+        snapshot = json.loads(json.dumps(self.records)) if all_or_none else None
         results = [self._upsert_one(r, ext_field, counts) for r in records]
-        if body.get("allOrNone") and not all(r["success"] for r in results):
+        if snapshot is not None and not all(r["success"] for r in results):
             self.records = snapshot  # roll back: nothing of this request stays written
             results = [
                 r

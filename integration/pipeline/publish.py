@@ -31,9 +31,9 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
-from sqlalchemy import CursorResult, Engine, select, update
+from sqlalchemy import CursorResult, Engine, insert, select, update
 
 from connectors.contract import OutboundRecord, PushResult, Sink
 from integration.events import follow
@@ -84,7 +84,33 @@ class PublishReport:
         return {k: v for k, v in self.__dict__.items() if k != "sink"}
 
 
-def outbound_fields(golden: GoldenCustomer, absorbed: Sequence[str] = ()) -> dict[str, Any]:
+class GoldenContent(Protocol):
+    @property
+    def golden_id(self) -> str: ...
+    @property
+    def fields(self) -> dict[str, Any]: ...
+    @property
+    def facts(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class _Golden:
+    golden_id: str
+    fields: dict[str, Any]
+    facts: dict[str, Any]
+    status: str
+    verdict: str
+
+
+@dataclass(frozen=True)
+class _Sent:
+    last_hash: str | None
+    target_id: str | None
+    status: str
+    attempts: int
+
+
+def outbound_fields(golden: GoldenContent, absorbed: Sequence[str] = ()) -> dict[str, Any]:
     """What every sink is offered for an active golden record (each maps what it takes).
 
     ``absorbed``: the golden ids merged into this one, so a sink that shows them (the
@@ -134,21 +160,30 @@ def _candidates(
     only: Collection[str] | None,
     report: PublishReport,
 ) -> tuple[list[OutboundRecord], dict[str, str]]:
+    # plain rows, not ORM objects: a publish reads every golden record of the hub
     with session_scope(engine) as session:
-        q = select(GoldenCustomer).where(GoldenCustomer.version > 0)
+        g = GoldenCustomer
+        q = select(g.golden_id, g.fields, g.facts, g.status, g.verdict).where(g.version > 0)
         if only is not None:
-            q = q.where(GoldenCustomer.golden_id.in_(sorted(only)))
-        goldens = list(session.scalars(q.order_by(GoldenCustomer.golden_id)))
+            q = q.where(g.golden_id.in_(sorted(only)))
+        goldens = [_Golden(*row) for row in session.execute(q.order_by(g.golden_id)).tuples()]
+        o = Outbound
         sent = {
-            o.golden_id: o
-            for o in session.scalars(select(Outbound).where(Outbound.sink == sink_name))
+            row[0]: _Sent(*row[1:])
+            for row in session.execute(
+                select(o.golden_id, o.last_hash, o.target_id, o.status, o.attempts).where(
+                    o.sink == sink_name
+                )
+            ).tuples()
         }
         keys: dict[str, list[str]] = {}
         if source_name is not None:
-            for m in session.scalars(
-                select(GoldenMember).where(GoldenMember.source == source_name)
-            ):
-                keys.setdefault(m.golden_id, []).append(m.source_key)
+            for gid, key in session.execute(
+                select(GoldenMember.golden_id, GoldenMember.source_key).where(
+                    GoldenMember.source == source_name
+                )
+            ).tuples():
+                keys.setdefault(gid, []).append(key)
         absorbed: dict[str, list[str]] = {}
         for gid, into in session.execute(
             select(GoldenCustomer.golden_id, GoldenCustomer.merged_into).where(
@@ -157,29 +192,29 @@ def _candidates(
         ).tuples():
             absorbed.setdefault(str(into), []).append(gid)
         survivors = {
-            g.golden_id: follow(session, g.golden_id)
-            for g in goldens
-            if g.status == "retired" and g.golden_id in sent
+            one.golden_id: follow(session, one.golden_id)
+            for one in goldens
+            if one.status == "retired" and one.golden_id in sent
         }
     todo: list[OutboundRecord] = []
     hashes: dict[str, str] = {}
-    for g in goldens:
-        out = sent.get(g.golden_id)
-        if g.status == "retired":
+    for one in goldens:
+        out = sent.get(one.golden_id)
+        if one.status == "retired":
             if out is None or out.last_hash is None and out.target_id is None:
                 continue  # never reached this sink: nothing to mark there
-            fields = _retired_fields(g.golden_id, survivors.get(g.golden_id))
+            fields = _retired_fields(one.golden_id, survivors.get(one.golden_id))
             own_keys: tuple[str, ...] = ()
         else:
-            if source_name is not None and g.golden_id not in keys:
+            if source_name is not None and one.golden_id not in keys:
                 continue
-            if require_quality and g.verdict != "ok":
+            if require_quality and one.verdict != "ok":
                 report.held_back_by_quality += 1
                 continue
-            fields = outbound_fields(g, absorbed.get(g.golden_id, ()))
-            own_keys = tuple(sorted(keys.get(g.golden_id, ())))
+            fields = outbound_fields(one, absorbed.get(one.golden_id, ()))
+            own_keys = tuple(sorted(keys.get(one.golden_id, ())))
         record = OutboundRecord(
-            g.golden_id,
+            one.golden_id,
             fields,
             target_id=out.target_id if out else None,
             source_keys=own_keys,
@@ -191,7 +226,7 @@ def _candidates(
         if out is not None and out.status == "failed" and out.attempts >= max_attempts:
             continue
         todo.append(record)
-        hashes[g.golden_id] = digest
+        hashes[one.golden_id] = digest
     return todo, hashes
 
 
@@ -254,35 +289,55 @@ def _record(
 ) -> None:
     by_id = {r.golden_id: r for r in results}
     now = utcnow()
+    ids = [r.golden_id for r in batch]
+    o = Outbound
     with session_scope(engine) as session:
-        for record in batch:
-            result = by_id.get(record.golden_id) or PushResult(
-                record.golden_id, ok=False, error="the sink returned no result", retryable=True
+        # one query for the batch's bookkeeping rows, one bulk insert and one bulk update
+        known = dict(
+            session.execute(
+                select(o.golden_id, o.attempts).where(o.sink == sink_name, o.golden_id.in_(ids))
             )
-            out = session.get(Outbound, (sink_name, record.golden_id))
-            if out is None:
-                out = Outbound(sink=sink_name, golden_id=record.golden_id, attempts=0)
-                session.add(out)
+            .tuples()
+            .all()
+        )
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        for record in batch:
+            gid = record.golden_id
+            result = by_id.get(gid) or PushResult(
+                gid, ok=False, error="the sink returned no result", retryable=True
+            )
+            row: dict[str, Any] = {"sink": sink_name, "golden_id": gid}
             if result.ok:
-                out.last_hash, out.status, out.last_error = hashes[record.golden_id], "ok", None
-                out.attempts = 0
-                out.target_id = result.target_id or out.target_id
-                out.pushed_at = now
+                row.update(last_hash=hashes[gid], status="ok", last_error=None, attempts=0)
+                row["pushed_at"] = now
+                if result.target_id:
+                    row["target_id"] = result.target_id
                 report.pushed += 1
                 report.created += result.created
                 report.merged += record.fields.get("status") != "active"
-                continue
-            out.attempts = (out.attempts or 0) + 1
-            out.last_error = result.error
-            dead = not result.retryable or out.attempts >= max_attempts
-            out.status = "dead" if dead else "failed"
-            if dead:
-                # remember which content died, so an unchanged record is not retried forever
-                out.last_hash = hashes[record.golden_id]
-            report.failed += 1
-            report.dead += dead
-            key = (result.error or "unknown error")[:80]
-            report.errors[key] = report.errors.get(key, 0) + 1
+            else:
+                attempts = (known.get(gid) or 0) + 1
+                dead = not result.retryable or attempts >= max_attempts
+                row.update(attempts=attempts, last_error=result.error)
+                row["status"] = "dead" if dead else "failed"
+                if dead:
+                    # remember which content died: an unchanged record is not retried forever
+                    row["last_hash"] = hashes[gid]
+                report.failed += 1
+                report.dead += dead
+                key = (result.error or "unknown error")[:80]
+                report.errors[key] = report.errors.get(key, 0) + 1
+            (updates if gid in known else inserts).append(row)
+        if inserts:
+            full = [{"target_id": None, "pushed_at": None, "last_hash": None, **r} for r in inserts]
+            session.execute(insert(Outbound), full)
+        # rows of one shape per statement (an executemany needs the same keys throughout)
+        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in updates:
+            shapes.setdefault(tuple(sorted(row)), []).append(row)
+        for rows in shapes.values():
+            session.execute(update(Outbound), rows)
 
 
 @dataclass(frozen=True)
