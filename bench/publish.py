@@ -3,12 +3,12 @@
     .venv/bin/python bench/publish.py --records 10000
 
 Builds a throw-away SQLite hub with N golden records (each with one Kingdee member, the
-first ``--wecom-records`` also with a WeCom member), then publishes them to each stand-in through ``publish`` (change
-detection, per-batch bookkeeping and all) while the stand-in loses answers, throttles,
-expires sessions and answers 500 now and then. Each stand-in runs in a process of its
-own, as a real system runs on a machine of its own. After each run it checks that every
-record arrived exactly once (no record created twice by a retry) and that a second
-publish sends nothing. Prints records/s per sink.
+first ``--wecom-records`` also with a WeCom member), then publishes them to each
+stand-in through ``publish`` (change detection, per-batch bookkeeping and all) while
+the stand-in loses answers, throttles, expires sessions and answers 500 now and then.
+Each stand-in runs in a process of its own, as a real system runs on a machine of its
+own. After each run it checks that every record arrived exactly once (no record created
+twice by a retry) and that a second publish sends nothing. Prints records/s per sink.
 """
 
 from __future__ import annotations
