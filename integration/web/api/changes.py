@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
-from integration.web.api.deps import PROBLEM_RESPONSES, ApiError, CallerDep, LimitsDep, SessionDep
+from integration.web.api.deps import (
+    PROBLEM_RESPONSES,
+    ApiError,
+    CallerDep,
+    LimitsDep,
+    SessionDep,
+    json_of,
+)
 from integration.web.api.feed import START, Position, feed_head, read_feed
 from integration.web.api.records import aware
 from integration.web.api.schemas import ChangePage, FeedHead
@@ -42,7 +49,7 @@ def changes(
     limits: LimitsDep,
     cursor: Annotated[str | None, Query(min_length=1, max_length=40, pattern=r"^[0-9-]+$")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000, description="page size")] = 100,
-) -> ChangePage:
+) -> Response:
     if limit > limits.feed_page:
         raise ApiError(
             422,
@@ -85,8 +92,10 @@ def changes(
                 [gid for gid, _ in carrying],
                 [found for _, found in carrying],
             )
-    return ChangePage.model_validate(
-        {"events": events, "next_cursor": str(page.next_cursor), "more": page.more}
+    return json_of(
+        ChangePage.model_validate(
+            {"events": events, "next_cursor": str(page.next_cursor), "more": page.more}
+        )
     )
 
 
@@ -112,5 +121,5 @@ def _flat_personal(detail: object, out: dict[str, Any] | None = None) -> dict[st
     description="The cursor after the newest final event: a new consumer that wants no"
     " history starts reading from here.",
 )
-def head(session: SessionDep, caller: CallerDep) -> FeedHead:
-    return FeedHead(cursor=str(feed_head(session)))
+def head(session: SessionDep, caller: CallerDep) -> Response:
+    return json_of(FeedHead(cursor=str(feed_head(session))))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy import select
 
 from integration.store import GoldenHistory
-from integration.web.api.deps import PRINTABLE, PROBLEM_RESPONSES, CallerDep, SessionDep
+from integration.web.api.deps import PRINTABLE, PROBLEM_RESPONSES, CallerDep, SessionDep, json_of
 from integration.web.api.records import aware, golden_answer, survivor_of
 from integration.web.api.schemas import GoldenAnswer, HistoryPage, Problem
 
@@ -49,13 +49,13 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
 )
 def get_golden(
     golden_id: GoldenId, request: Request, session: SessionDep, caller: CallerDep
-) -> GoldenAnswer:
+) -> Response:
     answer = golden_answer(session, golden_id, caller)
     record = answer["record"]
     caller.audit_if_personal(
         session, request, f"golden {golden_id}", [answer["golden_id"]], [record["fields"]]
     )
-    return GoldenAnswer.model_validate(answer)
+    return json_of(GoldenAnswer.model_validate(answer))
 
 
 @router.get(
@@ -72,7 +72,7 @@ def get_history(
     session: SessionDep,
     caller: CallerDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> HistoryPage:
+) -> Response:
     survivor = survivor_of(session, golden_id)
     rows = session.scalars(
         select(GoldenHistory)
@@ -100,4 +100,4 @@ def get_history(
         [survivor],
         [v["fields"] for v in versions],
     )
-    return HistoryPage.model_validate({"golden_id": survivor, "versions": versions})
+    return json_of(HistoryPage.model_validate({"golden_id": survivor, "versions": versions}))

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 
 from integration.store import GoldenMember
-from integration.web.api.deps import PRINTABLE, PROBLEM_RESPONSES, ApiError, CallerDep, SessionDep
+from integration.web.api.deps import (
+    PRINTABLE,
+    PROBLEM_RESPONSES,
+    ApiError,
+    CallerDep,
+    SessionDep,
+    json_of,
+)
 from integration.web.api.records import golden_answer
 from integration.web.api.schemas import LookupAnswer, Problem
 
@@ -49,7 +56,7 @@ def lookup(
         Query(min_length=1, max_length=255, pattern=PRINTABLE, description="the id in that source"),
     ],
     stream: Annotated[str | None, Query(min_length=1, max_length=64, pattern=PRINTABLE)] = None,
-) -> LookupAnswer:
+) -> Response:
     q = select(GoldenMember.stream, GoldenMember.golden_id).where(
         GoldenMember.source == source, GoldenMember.source_key == id
     )
@@ -77,12 +84,14 @@ def lookup(
         [answer["golden_id"]],
         [answer["record"]["fields"]],
     )
-    return LookupAnswer.model_validate(
-        {
-            "source": source,
-            "stream": member_stream,
-            "id": id,
-            "golden_id": answer["golden_id"],
-            "record": answer["record"],
-        }
+    return json_of(
+        LookupAnswer.model_validate(
+            {
+                "source": source,
+                "stream": member_stream,
+                "id": id,
+                "golden_id": answer["golden_id"],
+                "record": answer["record"],
+            }
+        )
     )

@@ -61,12 +61,18 @@ def record_of(session: Session, golden: GoldenCustomer, caller: Caller) -> dict[
     }
 
 
+def _golden(session: Session, golden_id: str) -> GoldenCustomer | None:
+    return session.scalar(select(GoldenCustomer).where(GoldenCustomer.golden_id == golden_id))
+
+
 def golden_answer(session: Session, requested_id: str, caller: Caller) -> dict[str, Any]:
     """The GoldenAnswer for ``requested_id``: its own record, or its survivor's."""
-    survivor = survivor_of(session, requested_id)
-    golden = session.scalar(select(GoldenCustomer).where(GoldenCustomer.golden_id == survivor))
-    if golden is None:  # removed between the two reads
+    golden = _golden(session, requested_id)
+    if golden is not None and golden.merged_into:
+        golden = _golden(session, survivor_of(session, golden.merged_into))
+    if golden is None:
         raise ApiError(404, f"no golden record {requested_id!r}")
+    survivor = golden.golden_id
     return {
         "requested_id": requested_id,
         "golden_id": survivor,

@@ -7,7 +7,7 @@ import binascii
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from integration.web.api.deps import (
     CallerDep,
     LimitsDep,
     SessionDep,
+    json_of,
 )
 from integration.web.api.schemas import Problem, SearchPage
 
@@ -141,7 +142,7 @@ def search(
     cursor: Annotated[
         str | None, Query(min_length=1, max_length=600, pattern=r"^[A-Za-z0-9_-]+$")
     ] = None,
-) -> SearchPage:
+) -> Response:
     if limit > limits.search_page:
         raise _bad("limit", f"must be at most {limits.search_page} (serve.limits.search_page)")
     by, kind, key, prefix = _criterion(name, mobile, email, company)
@@ -198,8 +199,10 @@ def search(
         [{"mobile": r["mobile"], "email": r["email"]} for r in results],
     )
     next_cursor = _encode(*hits[-1]) if more and hits else None
-    return SearchPage.model_validate(
-        {"by": by, "key": key, "results": results, "next_cursor": next_cursor}
+    return json_of(
+        SearchPage.model_validate(
+            {"by": by, "key": key, "results": results, "next_cursor": next_cursor}
+        )
     )
 
 

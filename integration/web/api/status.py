@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -14,7 +14,7 @@ from integration.store import (
     MatchPair,
     Outbound,
 )
-from integration.web.api.deps import PROBLEM_RESPONSES, CallerDep, SessionDep
+from integration.web.api.deps import PROBLEM_RESPONSES, CallerDep, SessionDep, json_of
 from integration.web.api.feed import feed_head
 from integration.web.api.index import index_status
 from integration.web.api.records import aware
@@ -73,5 +73,5 @@ def hub_figures(session: Session) -> Status:
     " pairs, quarantined rows, identity events and the feed's head, whether the search"
     " keys are current, and push results per sink. Counts only: no personal data.",
 )
-def status(session: SessionDep, caller: CallerDep) -> Status:
-    return hub_figures(session)
+def status(session: SessionDep, caller: CallerDep) -> Response:
+    return json_of(hub_figures(session))
