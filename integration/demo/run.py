@@ -18,7 +18,7 @@ from integration.demo.data import DemoData, generate
 from integration.hub import Hub
 from integration.runner import dagster_instance, run_job
 from integration.status import HubSummary, summarize
-from integration.store import Outbound, session_scope, upgrade
+from integration.store import GoldenCustomer, Outbound, session_scope, upgrade
 from integration.store.models import utcnow
 
 __all__ = ["demo_config", "run_demo", "start_standins"]
@@ -170,9 +170,10 @@ def run_demo(
         pushed = _pushed_since(hub, run_started)
         summary = summarize(hub.engine)
         hub.close()
+        merge_text = _merge_reaches_the_crm(config_path, servers["crm"], say) if ok else ""
     env_file = work / "demo.env"
     env_file.write_text("".join(f"export {k}={os.environ[k]}\n" for k in DEMO_SECRETS))
-    text = _summary(summary, pushed, time.monotonic() - started)
+    text = _summary(summary, pushed, time.monotonic() - started) + merge_text
     text += (
         f"\n\nlook around: . {env_file} && .venv/bin/chub status -c {config_path}"
         "\n(also: chub quality report, chub quarantine list; the Dagster UI: "
@@ -181,6 +182,65 @@ def run_demo(
     if not ok:
         text += "\nthe run did not finish cleanly: see the messages above"
     return text
+
+
+def _merge_reaches_the_crm(config_path: Path, crm: Any, say: Callable[[str], None]) -> str:
+    """A steward merges the most likely pending pair; the next run takes the merge to the
+    CRM stand-in: the retired account is flagged merged into the survivor's golden id.
+
+    Done once per demo hub: a later demo run on the same hub shows the earlier merge and
+    pushes nothing."""
+    from integration.identity import merge_golden
+    from integration.review import pending_pairs
+
+    hub = Hub.from_config(config_path)
+    try:
+        with session_scope(hub.engine) as session:
+            earlier = session.execute(
+                select(GoldenCustomer.golden_id, GoldenCustomer.merged_into)
+                .where(GoldenCustomer.merged_into.is_not(None))
+                .order_by(GoldenCustomer.updated_at.desc())
+                .limit(1)
+            ).first()
+        if earlier is None:
+            pair = next(
+                (
+                    p
+                    for p in pending_pairs(hub.engine, 20)
+                    if p.left_golden and p.right_golden and p.left_golden != p.right_golden
+                ),
+                None,
+            )
+            if pair is None:
+                return "\n\nmerge: no pending pair to merge in this demo hub"
+            assert pair.left_golden and pair.right_golden
+            survivor = merge_golden(
+                hub.engine,
+                pair.left_golden,
+                pair.right_golden,
+                actor="demo-steward",
+                reason=f"the demo's steward merges the top pending pair (score {pair.score:.2f})",
+            )
+            retired = pair.right_golden if survivor == pair.left_golden else pair.left_golden
+            say(f"a steward merged {retired} into {survivor}; running the graph again...")
+            instance = dagster_instance(config_path.parent / "dagster")
+            try:
+                run_job(config_path, say=say, instance=instance)
+            finally:
+                instance.dispose()
+        else:
+            retired, survivor = str(earlier[0]), str(earlier[1])
+    finally:
+        hub.close()
+    account = crm.records.get(retired) or {}
+    kept = crm.records.get(survivor) or {}
+    return (
+        f"\n\nmerge reaching the CRM: {retired} merged into {survivor}"
+        f"\n  CRM account {retired}: Chub_Status__c={account.get('Chub_Status__c')}, "
+        f"Chub_Merged_Into__c={account.get('Chub_Merged_Into__c')}"
+        f"\n  CRM account {survivor}: Chub_Status__c={kept.get('Chub_Status__c')}, "
+        f"Chub_Merged_Ids__c={kept.get('Chub_Merged_Ids__c')}"
+    )
 
 
 def _pushed_since(hub: Hub, since: datetime) -> dict[str, int]:
