@@ -15,9 +15,10 @@ from integration.web.auth import CurrentUser
 from integration.web.i18n import pick_language, translator
 from integration.web.masking import mask_value_of
 from integration.web.review.queue import (
+    QueueOrder,
+    count_pending,
     decided_today,
     load_pair,
-    neighbours,
     pending_queue,
     sources_in_queue,
 )
@@ -39,6 +40,15 @@ BLIND_COOKIE = "chub_blind"
 PAGE_SIZE = 50
 #: at most this many pairs are merged by one bulk confirmation
 BULK_LIMIT = 500
+
+
+def _order(request: Request) -> QueueOrder:
+    """The app's kept queue order (one per app, so two hubs never share one)."""
+    state = request.app.state
+    if not hasattr(state, "review_queue_order"):
+        state.review_queue_order = QueueOrder()
+    order: QueueOrder = state.review_queue_order
+    return order
 
 
 def _band(band: str) -> tuple[float | None, float | None]:
@@ -65,13 +75,6 @@ def _filters(source: str, band: str) -> str:
     return ("?" + urlencode(kept)) if kept else ""
 
 
-def _queue(hub: ReviewHub, source: str, band: str) -> list[Any]:
-    lo, hi = _band(band)
-    return pending_queue(
-        hub.engine, hub.threshold, source=source or None, min_score=lo, max_score=hi
-    )
-
-
 @router.get("/", response_class=HTMLResponse)
 def queue_page(
     request: Request,
@@ -81,22 +84,30 @@ def queue_page(
     page: int = 1,
 ) -> Response:
     hub = hub_of(request)
-    items = _queue(hub, source, band)
+    lo, hi = _band(band)
     page = max(page, 1)
-    shown = items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    left = count_pending(hub.engine, source=source or None, min_score=lo, max_score=hi)
+    shown, more = _order(request).page(
+        hub.engine,
+        hub.threshold,
+        (source or None, lo, hi),
+        skip=(page - 1) * PAGE_SIZE,
+        size=PAGE_SIZE,
+        pending=left,
+    )
     return render(
         request,
         "queue.html",
         user,
         items=shown,
-        left=len(items),
+        left=left,
         today=decided_today(hub.engine),
         sources=sources_in_queue(hub.engine),
         bands=_bands(hub),
         source=source,
         band=band,
         page=page,
-        more=len(items) > page * PAGE_SIZE,
+        more=more,
         filters=_filters(source, band),
         blind=request.cookies.get(BLIND_COOKIE) == "1",
     )
@@ -123,8 +134,10 @@ def pair_page(
             message=t("pair_missing", id=pair_id),
             status_code=404,
         )
-    items = _queue(hub, source, band)
-    before, after = neighbours(items, pair_id)
+    lo, hi = _band(band)
+    before, after = _order(request).around(
+        hub.engine, hub.threshold, pair_id, source=source or None, min_score=lo, max_score=hi
+    )
     return render(
         request,
         "pair.html",
@@ -132,7 +145,7 @@ def pair_page(
         view=view,
         before=before,
         after=after,
-        left=len(items),
+        left=count_pending(hub.engine, source=source or None, min_score=lo, max_score=hi),
         source=source,
         band=band,
         filters=_filters(source, band),
@@ -153,21 +166,22 @@ def decide_pair(
     """Store the answer at once, then show the next pair (or say who was first)."""
     hub = hub_of(request)
     t = translator(pick_language(request))
-    items = _queue(hub, source, band)
-    # the next pair in the order the steward was working, taken before this one leaves it
-    _, after = neighbours(items, pair_id)
     if answer == "skip":
         flash = t("skipped", id=pair_id)
     else:
         require(user, "decide")
         flash = _decide(hub, user, pair_id, answer, reason.strip() or None, t)
+    lo, hi = _band(band)
+    # the next pair in the order the steward is working in; after the last one, back to
+    # a pair skipped earlier (a skip at the end goes back to the queue)
+    before, after = _order(request).around(
+        hub.engine, hub.threshold, pair_id, source=source or None, min_score=lo, max_score=hi
+    )
+    target = after if after is not None else (before if answer != "skip" else None)
     filters = _filters(source, band)
-    if after is None:
-        remaining = [i.pair_id for i in _queue(hub, source, band) if i.pair_id != pair_id]
-        after = remaining[0] if remaining and answer != "skip" else None
-    if after is None:
+    if target is None:
         return redirect(f"/{filters}", flash)
-    return redirect(f"/pairs/{after}{filters}", flash)
+    return redirect(f"/pairs/{target}{filters}", flash)
 
 
 def _decide(

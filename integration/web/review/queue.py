@@ -10,16 +10,25 @@ most records come first, then the older pair.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from time import monotonic
 from typing import Any
 
 from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from connectors.contract import CANONICAL_FIELDS
-from integration.store import CustomerRow, Decision, GoldenMember, MatchPair, session_scope
+from integration.store import (
+    CustomerRow,
+    Decision,
+    GoldenMember,
+    MatchPair,
+    SyncState,
+    session_scope,
+)
 from integration.store.models import utcnow
 from integration.web.review.diff import Run, char_diff, display
 
@@ -27,6 +36,8 @@ __all__ = [
     "FieldLine",
     "PairView",
     "QueueItem",
+    "QueueOrder",
+    "count_pending",
     "QueuePage",
     "decided_today",
     "load_pair",
@@ -96,12 +107,48 @@ def pending_queue(
     min_score: float | None = None,
     max_score: float | None = None,
 ) -> list[QueueItem]:
-    """Every pending pair (within the filters), most useful first."""
+    """Every pending pair (within the filters), most useful first.
+
+    One query of narrow columns (the names are read out of the JSON in the database, and
+    each golden record's size is an index count), so that a queue of tens of thousands of
+    pairs is read in well under a second; the order itself is made here.
+    """
     left_row, right_row = aliased(CustomerRow), aliased(CustomerRow)
+    left_member, right_member = aliased(GoldenMember), aliased(GoldenMember)
+
+    def size_of(member: Any) -> Any:
+        counted = aliased(GoldenMember)
+        return (
+            select(func.count())
+            .where(counted.golden_id == member.golden_id)
+            .correlate(member)
+            .scalar_subquery()
+        )
+
+    def name_of(row: Any) -> Any:
+        return func.coalesce(row.fields["name"].as_string(), row.fields["company_name"].as_string())
+
     q = (
-        select(MatchPair.id, MatchPair.score, left_row, right_row)
+        select(
+            MatchPair.id,
+            MatchPair.score,
+            left_row.source,
+            left_row.stream,
+            left_row.source_key,
+            name_of(left_row),
+            right_row.source,
+            right_row.stream,
+            right_row.source_key,
+            name_of(right_row),
+            left_member.golden_id,
+            right_member.golden_id,
+            size_of(left_member),
+            size_of(right_member),
+        )
         .join(left_row, left_row.id == MatchPair.left_id)
         .join(right_row, right_row.id == MatchPair.right_id)
+        .outerjoin(left_member, left_member.row_id == MatchPair.left_id)
+        .outerjoin(right_member, right_member.row_id == MatchPair.right_id)
         .where(MatchPair.status == "pending")
     )
     if source:
@@ -112,29 +159,14 @@ def pending_queue(
         q = q.where(MatchPair.score < max_score)
     with session_scope(engine) as session:
         found = session.execute(q).all()
-        row_ids = {r.id for _, _, a, b in found for r in (a, b)}
-        golden_of: dict[int, str] = {}
-        for chunk in _chunks(sorted(row_ids), 500):
-            golden_of.update(  # (row_id, golden_id) rows
-                session.execute(
-                    select(GoldenMember.row_id, GoldenMember.golden_id).where(
-                        GoldenMember.row_id.in_(chunk)
-                    )
-                ).all()
-            )
-        sizes = _golden_sizes(session, set(golden_of.values()))
-        items = [
-            QueueItem(
-                pair_id,
-                score,
-                _ref(a),
-                _ref(b),
-                display(a.fields.get("name") or a.fields.get("company_name")),
-                display(b.fields.get("name") or b.fields.get("company_name")),
-                _records_touched(golden_of.get(a.id), golden_of.get(b.id), sizes),
-            )
-            for pair_id, score, a, b in found
-        ]
+    items = []
+    for pair_id, score, ls, lst, lk, ln, rs, rst, rk, rn, lg, rg, lsize, rsize in found:
+        if lg is not None and lg == rg:
+            records = int(lsize or 1)
+        else:
+            records = int(lsize or 1) + int(rsize or 1)
+        left_ref, right_ref = f"{ls}:{lst}:{lk}", f"{rs}:{rst}:{rk}"
+        items.append(QueueItem(pair_id, score, left_ref, right_ref, ln or "", rn or "", records))
     items.sort(key=lambda i: (int(abs(i.score - threshold) / BAND_WIDTH), -i.records, i.pair_id))
     return items
 
@@ -156,8 +188,9 @@ def decided_today(engine: Engine) -> int:
 
 
 def sources_in_queue(engine: Engine) -> list[str]:
+    """The sources to filter by: those the hub lands (a small table, not the rows)."""
     with session_scope(engine) as session:
-        return sorted(set(session.scalars(select(CustomerRow.source).distinct())))
+        return sorted(set(session.scalars(select(SyncState.source).distinct())))
 
 
 def neighbours(items: list[QueueItem], pair_id: int) -> tuple[int | None, int | None]:
@@ -167,6 +200,139 @@ def neighbours(items: list[QueueItem], pair_id: int) -> tuple[int | None, int | 
         return None, (ids[0] if ids else None)
     at = ids.index(pair_id)
     return (ids[at - 1] if at > 0 else None), (ids[at + 1] if at + 1 < len(ids) else None)
+
+
+class QueueOrder:
+    """The queue's order per filter, kept for ``ttl`` seconds, so that moving from pair to
+    pair (and back to the queue) does not re-read and re-sort a long queue: each page only
+    checks, in small queries, which pairs of that order are still pending. A pair added by
+    a run meanwhile joins the order when it is read again (at the latest after ``ttl``, at
+    once when a page asks about a pair the kept order does not know)."""
+
+    WINDOW = 50
+
+    def __init__(self, ttl: float = 60.0) -> None:
+        self.ttl = ttl
+        self._orders: dict[tuple[Any, ...], tuple[float, list[QueueItem], dict[int, int]]] = {}
+        self._lock = threading.Lock()
+
+    def forget(self) -> None:
+        with self._lock:
+            self._orders.clear()
+
+    def _key(self, engine: Engine, threshold: float, filters: tuple[Any, ...]) -> tuple[Any, ...]:
+        return (engine.url.render_as_string(hide_password=True), threshold, *filters)
+
+    def _order(
+        self, engine: Engine, threshold: float, filters: tuple[Any, ...], *, fresh: bool = False
+    ) -> tuple[list[QueueItem], dict[int, int], bool]:
+        """(the items in order, their positions by pair id, whether read just now)."""
+        key = self._key(engine, threshold, filters)
+        with self._lock:
+            kept = self._orders.get(key)
+        if kept is not None and not fresh and monotonic() - kept[0] < self.ttl:
+            return kept[1], kept[2], False
+        source, lo, hi = filters
+        items = pending_queue(engine, threshold, source=source, min_score=lo, max_score=hi)
+        position = {item.pair_id: n for n, item in enumerate(items)}
+        with self._lock:
+            self._orders[key] = (monotonic(), items, position)
+        return items, position, True
+
+    def page(
+        self,
+        engine: Engine,
+        threshold: float,
+        filters: tuple[Any, ...],
+        *,
+        skip: int,
+        size: int,
+        pending: int,
+    ) -> tuple[list[QueueItem], bool]:
+        """The still-pending items ``skip`` to ``skip + size`` of the order, and whether
+        more follow. ``pending``: how many are pending now; more than the kept order holds
+        means a run added pairs, and the order is read again."""
+        items, _, fresh = self._order(engine, threshold, filters)
+        if pending > len(items) and not fresh:
+            items, _, _ = self._order(engine, threshold, filters, fresh=True)
+        wanted = skip + size + 1
+        alive: list[QueueItem] = []
+        for start in range(0, len(items), self.WINDOW * 4):
+            window = items[start : start + self.WINDOW * 4]
+            still = _pending_among(engine, [i.pair_id for i in window])
+            alive.extend(i for i in window if i.pair_id in still)
+            if len(alive) >= wanted:
+                break
+        return alive[skip : skip + size], len(alive) > skip + size
+
+    def around(
+        self,
+        engine: Engine,
+        threshold: float,
+        pair_id: int,
+        *,
+        source: str | None = None,
+        min_score: float | None = None,
+        max_score: float | None = None,
+    ) -> tuple[int | None, int | None]:
+        """The nearest still-pending pairs before and after ``pair_id`` in queue order."""
+        filters = (source, min_score, max_score)
+        items, position, fresh = self._order(engine, threshold, filters)
+        if pair_id not in position and not fresh:
+            # a pair the kept order does not know: a run has rewritten the queue since
+            items, position, _ = self._order(engine, threshold, filters, fresh=True)
+        ids = [i.pair_id for i in items]
+        at = position.get(pair_id)
+        if at is None:  # decided and gone, or filtered out: start from the top
+            return None, _first_pending(engine, ids, exclude=pair_id)
+        after = _first_pending(engine, ids[at + 1 :], exclude=pair_id)
+        before = _first_pending(engine, ids[:at][::-1], exclude=pair_id)
+        return before, after
+
+
+def _pending_among(engine: Engine, ids: list[int]) -> set[int]:
+    if not ids:
+        return set()
+    with session_scope(engine) as session:
+        return set(
+            session.scalars(
+                select(MatchPair.id).where(MatchPair.id.in_(ids), MatchPair.status == "pending")
+            )
+        )
+
+
+def _first_pending(engine: Engine, candidates: list[int], *, exclude: int) -> int | None:
+    for start in range(0, len(candidates), QueueOrder.WINDOW):
+        window = [c for c in candidates[start : start + QueueOrder.WINDOW] if c != exclude]
+        pending = _pending_among(engine, window)
+        for c in window:
+            if c in pending:
+                return c
+    return None
+
+
+def count_pending(
+    engine: Engine,
+    *,
+    source: str | None = None,
+    min_score: float | None = None,
+    max_score: float | None = None,
+) -> int:
+    """How many pairs are left (within the filters): one count, no order."""
+    q = select(func.count()).select_from(MatchPair).where(MatchPair.status == "pending")
+    if source:
+        left_row, right_row = aliased(CustomerRow), aliased(CustomerRow)
+        q = (
+            q.join(left_row, left_row.id == MatchPair.left_id)
+            .join(right_row, right_row.id == MatchPair.right_id)
+            .where(or_(left_row.source == source, right_row.source == source))
+        )
+    if min_score is not None:
+        q = q.where(MatchPair.score >= min_score)
+    if max_score is not None:
+        q = q.where(MatchPair.score < max_score)
+    with session_scope(engine) as session:
+        return int(session.scalar(q) or 0)
 
 
 @dataclass(frozen=True)
