@@ -397,3 +397,28 @@ def test_full_pull_lands_archived_contacts_as_deletes(fake: FakeHubSpot) -> None
     assert pages[-1].scan_complete and not any(p.scan_complete for p in pages[:-1])
     assert not list(source.pull("contacts", middle))[-1].scan_complete
     assert not list(source.pull("contacts", pages[-1].cursor))[-1].scan_complete
+
+
+def test_sink_flags_or_archives_a_merged_golden_id() -> None:
+    from connectors.contract import OutboundRecord as Out
+    from connectors.fakes.hubspot import FakeHubSpot
+    from connectors.hubspot import HubSpotSink
+    from connectors.hubspot import Settings as HubSpotSettings
+
+    with FakeHubSpot() as server:
+        flagging = HubSpotSink(HubSpotSettings(**server.settings()))
+        [made] = flagging.push([Out("GB", {"name": "李娜", "email": "li@example.cn"})])
+        assert made.ok and made.created
+        [flagged] = flagging.push(
+            [Out("GB", {"status": "merged", "merged_into": "GA"}, target_id=made.target_id)]
+        )
+        props = server.contacts[str(made.target_id)]["properties"]
+        assert flagged.ok and props["chub_status"] == "merged" and props["chub_merged_into"] == "GA"
+        archiving = HubSpotSink(HubSpotSettings(**server.settings(), sink_on_merge="archive"))
+        record = Out("GB", {"status": "merged", "merged_into": "GA"}, target_id=made.target_id)
+        assert archiving.wire(record) == {"archive": made.target_id}
+        assert archiving.push([record])[0].ok
+        assert server.contacts[str(made.target_id)]["archived"] is True
+        assert archiving.push([record])[0].ok  # archiving again is no error
+        flagging.close()
+        archiving.close()
