@@ -1,0 +1,62 @@
+"""chub golden show / deadletters / replay on a hub with a CRM stand-in."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+
+from connectors.fakes.salesforce import FakeSalesforce
+from connectors.salesforce import SalesforceSink
+from connectors.salesforce import Settings as SalesforceSettings
+from integration.cli import main
+from integration.pipeline.publish import publish
+from integration.store import GoldenMember, session_scope
+from tests.integration.test_publish import _build, _silos
+
+
+def test_show_deadletters_and_replay(engine, hub_url, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    _build(engine, _silos())
+    with session_scope(engine) as s:
+        ids = {m.source_key: m.golden_id for m in s.scalars(select(GoldenMember))}
+    with FakeSalesforce() as crm:
+        config = tmp_path / "chub.yaml"
+        config.write_text(
+            yaml.safe_dump(
+                {
+                    "hub": {"database_url": hub_url},
+                    "sinks": {"crm": {"type": "salesforce", **crm.settings(), "timeout": 2.0}},
+                }
+            )
+        )
+        crm.fail_ids[ids["100002"]] = "FIELD_CUSTOM_VALIDATION_EXCEPTION"
+        sink = SalesforceSink(SalesforceSettings(**crm.settings()))
+        publish(engine, "crm", sink)
+        sink.close()
+
+        assert (
+            main(["golden", "show", ids["100001"], "--json", "--history", "-c", str(config)]) == 0
+        )
+        view = json.loads(capsys.readouterr().out)
+        assert view["status"] == "active" and view["fields"]["name"] == "张伟"
+        assert view["lineage"]["mobile"]["from"] == "erp:customers:100001"
+        assert view["members"] == ["erp:customers:100001"] and view["facts"]["orders"] == 1
+        assert view["history"] == []
+        assert main(["golden", "show", ids["100001"], "-c", str(config)]) == 0
+        assert "erp:customers:100001, source_trust" in capsys.readouterr().out
+
+        assert main(["deadletters", "crm", "-c", str(config)]) == 0
+        out = capsys.readouterr().out
+        assert ids["100002"] in out and "validation rule" in out
+        crm.fail_ids.clear()
+        assert main(["replay", "crm", ids["100002"], "-c", str(config)]) == 0
+        assert "1 accepted" in capsys.readouterr().out
+        assert ids["100002"] in crm.records
+        assert main(["deadletters", "crm", "-c", str(config)]) == 0
+        assert "no dead letters" in capsys.readouterr().out
+        assert main(["deadletters", "nosuch", "-c", str(config)]) == 2
+        assert "sinks.nosuch" in capsys.readouterr().err
+        assert main(["golden", "show", "no-such-id", "-c", str(config)]) == 2
+        assert "no golden record" in capsys.readouterr().err
