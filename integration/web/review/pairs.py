@@ -93,7 +93,6 @@ def queue_page(
         (source or None, lo, hi),
         skip=(page - 1) * PAGE_SIZE,
         size=PAGE_SIZE,
-        pending=left,
     )
     return render(
         request,

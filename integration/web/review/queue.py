@@ -213,7 +213,7 @@ class QueueOrder:
 
     def __init__(self, ttl: float = 60.0) -> None:
         self.ttl = ttl
-        self._orders: dict[tuple[Any, ...], tuple[float, list[QueueItem], dict[int, int]]] = {}
+        self._orders: dict[tuple[Any, ...], tuple[float, list[QueueItem], dict[int, int], int]] = {}
         self._lock = threading.Lock()
 
     def forget(self) -> None:
@@ -226,17 +226,25 @@ class QueueOrder:
     def _order(
         self, engine: Engine, threshold: float, filters: tuple[Any, ...], *, fresh: bool = False
     ) -> tuple[list[QueueItem], dict[int, int], bool]:
-        """(the items in order, their positions by pair id, whether read just now)."""
+        """(the items in order, their positions by pair id, whether read just now). A
+        pair id above any the kept order saw means a run added pairs: read it again."""
         key = self._key(engine, threshold, filters)
         with self._lock:
             kept = self._orders.get(key)
-        if kept is not None and not fresh and monotonic() - kept[0] < self.ttl:
+        with session_scope(engine) as session:
+            newest = int(session.scalar(select(func.max(MatchPair.id))) or 0)
+        if (
+            kept is not None
+            and not fresh
+            and monotonic() - kept[0] < self.ttl
+            and newest <= kept[3]
+        ):
             return kept[1], kept[2], False
         source, lo, hi = filters
         items = pending_queue(engine, threshold, source=source, min_score=lo, max_score=hi)
         position = {item.pair_id: n for n, item in enumerate(items)}
         with self._lock:
-            self._orders[key] = (monotonic(), items, position)
+            self._orders[key] = (monotonic(), items, position, newest)
         return items, position, True
 
     def page(
@@ -247,14 +255,10 @@ class QueueOrder:
         *,
         skip: int,
         size: int,
-        pending: int,
     ) -> tuple[list[QueueItem], bool]:
         """The still-pending items ``skip`` to ``skip + size`` of the order, and whether
-        more follow. ``pending``: how many are pending now; more than the kept order holds
-        means a run added pairs, and the order is read again."""
-        items, _, fresh = self._order(engine, threshold, filters)
-        if pending > len(items) and not fresh:
-            items, _, _ = self._order(engine, threshold, filters, fresh=True)
+        more follow."""
+        items, _, _ = self._order(engine, threshold, filters)
         wanted = skip + size + 1
         alive: list[QueueItem] = []
         for start in range(0, len(items), self.WINDOW * 4):

@@ -22,7 +22,7 @@ from integration.store import (
     MatchPair,
     session_scope,
 )
-from integration.web.review.queue import BAND_WIDTH, pending_queue
+from integration.web.review.queue import BAND_WIDTH, QueueOrder, pending_queue
 from tests.web.review.conftest import client_for, csrf_of, login
 from tests.web.review.hubdata import SETTINGS
 
@@ -406,3 +406,24 @@ def test_a_decision_made_in_the_browser_holds_through_the_next_runs(
             now = dict(s.execute(select(GoldenMember.row_id, GoldenMember.golden_id)).all())
             assert now[left] == now[right]
             assert s.scalar(select(MatchPair.status).where(MatchPair.id == pair_id)) == "merged"
+
+
+def test_the_kept_queue_order_skips_decided_pairs_and_learns_of_new_ones(engine, hub) -> None:  # type: ignore[no-untyped-def]
+    threshold = (SETTINGS.lower + SETTINGS.upper) / 2
+    order = QueueOrder(ttl=3600)
+    ids = [i.pair_id for i in pending_queue(engine, threshold)]
+    before, after = order.around(engine, threshold, ids[0])
+    assert (before, after) == (None, ids[1])
+    with session_scope(engine) as s:
+        s.get(MatchPair, ids[1]).status = "kept_apart"  # someone else answered it
+        left, right = s.get(MatchPair, ids[0]).left_id, s.get(MatchPair, ids[0]).right_id
+    assert order.around(engine, threshold, ids[0]) == (None, ids[2])
+    shown, _ = order.page(engine, threshold, (None, None, None), skip=0, size=50)
+    assert ids[1] not in [i.pair_id for i in shown] and len(shown) == len(ids) - 1
+    with session_scope(engine) as s:  # a run adds a pair the kept order never saw
+        s.add(MatchPair(left_id=right, right_id=left, score=0.65, explanation={}, status="pending"))
+        s.flush()
+        new = s.scalar(select(func.max(MatchPair.id)))
+    shown, _ = order.page(engine, threshold, (None, None, None), skip=0, size=50)
+    assert new in [i.pair_id for i in shown]
+    assert order.around(engine, threshold, new)[1] is not None or len(ids) == 2
