@@ -166,11 +166,11 @@ def run_demo(
             ok = run_job(config_path, say=say, instance=instance)
         finally:
             instance.dispose()
+        merge_text = _merge_reaches_the_crm(config_path, servers["crm"], say) if ok else ""
         hub = Hub.from_config(config_path)
         pushed = _pushed_since(hub, run_started)
         summary = summarize(hub.engine)
         hub.close()
-        merge_text = _merge_reaches_the_crm(config_path, servers["crm"], say) if ok else ""
     env_file = work / "demo.env"
     env_file.write_text("".join(f"export {k}={os.environ[k]}\n" for k in DEMO_SECRETS))
     text = _summary(summary, pushed, time.monotonic() - started) + merge_text
@@ -244,8 +244,13 @@ def _merge_reaches_the_crm(config_path: Path, crm: Any, say: Callable[[str], Non
 
 
 def _pushed_since(hub: Hub, since: datetime) -> dict[str, int]:
-    """How many records each sink accepted since ``since``."""
+    """How many active golden records each sink accepted since ``since`` (the mark of a
+    merged id is shown on its own, in the merge section)."""
     with session_scope(hub.engine) as session:
-        q = select(Outbound.sink, func.count()).where(Outbound.pushed_at >= since)
+        q = (
+            select(Outbound.sink, func.count())
+            .join(GoldenCustomer, GoldenCustomer.golden_id == Outbound.golden_id)
+            .where(Outbound.pushed_at >= since, GoldenCustomer.status == "active")
+        )
         counts = dict(session.execute(q.group_by(Outbound.sink)).all())
     return {str(k): int(v) for k, v in counts.items()}
