@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -54,8 +55,10 @@ _KEY_TYPES = (
     FieldType.PERSON_NAME,
     FieldType.ADDRESS,
 )
-#: at most this many records of candidate golden records are matched with a row
-_MAX_CONTEXT = 300
+#: at most this many candidates (those sharing most key values first), and records of
+#: their golden records, are matched with the rows placed
+_MAX_CANDIDATES = 40
+_MAX_CONTEXT = 150
 #: how long a placement waits for a running resolution
 _LOCK_WAIT_S = 30.0
 
@@ -141,19 +144,24 @@ class _Placer:
         assert self.base.state is not None
         return replace(self.base.state.settings, workers=1)
 
-    def candidates(self, records: list[dict[str, Any]]) -> set[str]:
+    def candidates(self, records: list[dict[str, Any]]) -> list[str]:
+        """Records of the state sharing a key value with one of ``records``, those that
+        share most first (at most _MAX_CANDIDATES)."""
         batch = prepare(records, self.spec)
         limit = self.settings.max_block_size
-        found: set[int] = set()
+        shared: Counter[int] = Counter()
         for name, index in self.indexes.items():
             fd = batch.fields.get(name)
             if fd is None:
                 continue
+            # a name alone is the weakest key: a sixth of the block budget, as in blocking
+            cap = max(2, limit // 6) if fd.type is FieldType.PERSON_NAME else limit
             for vals in fd.values:
                 for v in vals:
-                    found.update(index.records(v, limit).tolist())
+                    shared.update(index.records(v, cap).tolist())
         ids = self.base.ids
-        return {ids[i] for i in sorted(found)}
+        best = sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:_MAX_CANDIDATES]
+        return [ids[i] for i, _n in best]
 
 
 _PLACERS: dict[str, _Placer] = {}
@@ -285,7 +293,7 @@ def _place(
 ) -> None:
     records = [_record(fields, ref) for ref, fields, _v in placing.values()]
     placing_refs = {ref for ref, _f, _v in placing.values()}
-    cands = placer.candidates(records) - placing_refs
+    cands = [ref for ref in placer.candidates(records) if ref not in placing_refs]
     report.candidates += len(cands)
     context = _context(session, cands, placing_refs)
     previous = {ref: gid for ref, (gid, _rid, _rec) in context.items()}
@@ -382,17 +390,17 @@ def _place(
         if old is not None:
             _left(session, old, rid, ref, "engine", run_id, to=target)
         report.placed.append(Placed(rid, ref, target, outcome))
-    write_pairs(session, res, placing_refs, row_ids)
+    write_pairs(session, res, placing_refs, row_ids, count=False)
 
 
 def _context(
-    session: Session, cands: set[str], placing: set[str]
+    session: Session, cands: list[str], placing: set[str]
 ) -> dict[str, tuple[str, int, dict[str, Any]]]:
     """ref -> (golden id, row id, engine record) of every member of the candidates'
     golden records (at most _MAX_CONTEXT records), as the hub has them now."""
     if not cands:
         return {}
-    keys = [tuple(ref.split(":", 2)) for ref in sorted(cands)]
+    keys = [tuple(ref.split(":", 2)) for ref in cands]
     golden: set[str] = set()
     for i in range(0, len(keys), 300):
         q = select(GoldenMember.golden_id).where(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from sqlalchemy import Engine, delete, func, insert, or_, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 import dedupe
@@ -217,12 +217,14 @@ def write_pairs(
     res: dedupe.Resolution,
     touched: set[str] | None,
     row_ids: dict[str, int],
+    *,
+    count: bool = True,
 ) -> tuple[int, int]:
     """Bring ``match_pair`` in line with a run for the pairs of ``touched`` refs (all if
     None): a pair still in question keeps its row (and id), updated in place; a new one
     is added; an auto / pending pair no longer in question is deleted; answered pairs
     (merged / kept_apart) stay as the record of the answer. Returns the hub's counts of
-    auto and pending pairs."""
+    auto and pending pairs (0, 0 without ``count``: a scan the one-record path skips)."""
     if not res._pair_data:
         return 0, 0
     ids, _names, left, right = res._pair_data[:4]
@@ -254,10 +256,10 @@ def write_pairs(
         seen: dict[int, MatchPair] = {}
         for i in range(0, len(scope), 500):
             chunk = scope[i : i + 500]
-            q = select(MatchPair).where(
-                or_(MatchPair.left_id.in_(chunk), MatchPair.right_id.in_(chunk))
-            )
-            seen.update({p.id: p for p in session.scalars(q)})
+            for side in (MatchPair.left_id, MatchPair.right_id):  # an index each
+                seen.update(
+                    {p.id: p for p in session.scalars(select(MatchPair).where(side.in_(chunk)))}
+                )
         existing = list(seen.values())
     now = utcnow()
     have = {(p.left_id, p.right_id): p for p in existing}
@@ -281,6 +283,8 @@ def write_pairs(
     for i in range(0, len(new), 5000):
         session.execute(insert(Base.metadata.tables[MatchPair.__tablename__]), new[i : i + 5000])
     session.flush()
+    if not count:
+        return 0, 0
     counts = dict(
         session.execute(
             select(MatchPair.status, func.count())

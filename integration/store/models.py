@@ -146,7 +146,11 @@ class MatchPair(Base):
     """A candidate pair worth remembering, with its score and per-field explanation."""
 
     __tablename__ = "match_pair"
-    __table_args__ = (UniqueConstraint("left_id", "right_id", name="uq_match_pair"),)
+    __table_args__ = (
+        UniqueConstraint("left_id", "right_id", name="uq_match_pair"),
+        Index("ix_match_pair_right", "right_id"),
+        Index("ix_match_pair_status", "status", "score"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     left_id: Mapped[int] = mapped_column(ForeignKey("customer_row.id"))
