@@ -18,6 +18,7 @@ from typing import Any
 
 import dagster as dg
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from integration.config import Settings
 from integration.resources import HubResource
@@ -169,16 +170,20 @@ def _log_finished(context: Any, hub: HubResource, status: str, error: str | None
     if run.tags.get(RUN_RECORDED_TAG):
         return
     stats = context.instance.get_run_stats(run.run_id)
-    record_finished_run(
-        hub.get().engine,
-        "job",
-        run.job_name,
-        run_id=run.run_id,
-        status=status,
-        started=stats.start_time,
-        finished=stats.end_time,
-        error=error,
-    )
+    try:
+        record_finished_run(
+            hub.get().engine,
+            "job",
+            run.job_name,
+            run_id=run.run_id,
+            status=status,
+            started=stats.start_time,
+            finished=stats.end_time,
+            error=error,
+        )
+    except SQLAlchemyError as exc:
+        # a hub that cannot take the row must not keep the alert from going out
+        context.log.warning(f"run {run.run_id} not written to the hub's run log: {exc}")
 
 
 def failure_sensor(ops: OperationsSettings) -> Any:

@@ -119,10 +119,13 @@ class WebhookClient:
 
     def post(self, alert: Alert) -> None:
         content = json.dumps(self.body(alert), ensure_ascii=False).encode()
-        response = self._http.post(
-            self.url, content=content, headers={"Content-Type": "application/json"}
-        )
         where = redact_url(self.url.split("?")[0])
+        try:
+            response = self._http.post(
+                self.url, content=content, headers={"Content-Type": "application/json"}
+            )
+        except ConnectorError as exc:  # unreachable, 5xx, throttled past the retries
+            raise AlertError(f"{where}: {exc}") from exc
         if response.status_code >= 300:
             raise AlertError(f"{where} refused the alert (HTTP {response.status_code})")
         if self.kind == "wecom_robot":
