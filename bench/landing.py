@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -142,8 +144,44 @@ def _fresh_hub(url: str | None, folder: Path, run: int) -> sa.Engine:
     return engine
 
 
+def _backend_cpu(engine: sa.Engine) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend of this database (same machine)."""
+    if engine.dialect.name != "postgresql":
+        return {}
+    with engine.connect() as conn:
+        pids = conn.scalars(
+            sa.text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND backend_type = 'client backend'"
+            )
+        ).all()
+    ticks = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # another machine, or gone
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return out
+
+
+def _cpu_now(engine: sa.Engine) -> tuple[float, dict[int, float]]:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime, _backend_cpu(engine)
+
+
+def _cpu_since(engine: sa.Engine, before: tuple[float, dict[int, float]]) -> tuple[float, float]:
+    """(this process's, the database backends') CPU seconds since ``before``."""
+    own, backends = _cpu_now(engine)
+    server = sum(cpu - before[1].get(pid, 0.0) for pid, cpu in backends.items())
+    return own - before[0], server
+
+
 def _one_run(engine: sa.Engine, source: Source, n: int) -> dict[str, float]:
     marks: list[tuple[float, int]] = []
+    _backend_cpu(engine)  # the pool's connections exist before the clock starts
+    cpu_before = _cpu_now(engine)
     started = time.perf_counter()
 
     def progress(message: str) -> None:  # "<source>/<stream>: <records so far> records"
@@ -151,6 +189,7 @@ def _one_run(engine: sa.Engine, source: Source, n: int) -> dict[str, float]:
 
     report = sync_source(engine, "erp", source, progress=progress)
     load_s = time.perf_counter() - started
+    client_cpu, server_cpu = _cpu_since(engine, cpu_before)
     assert report.new == n, (report.new, n)
     tenth = max(1, n // 10)
     times = [started] + [t for t, done in marks]
@@ -169,6 +208,10 @@ def _one_run(engine: sa.Engine, source: Source, n: int) -> dict[str, float]:
     return {
         "load_s": load_s,
         "load_rps": n / load_s,
+        # what the load costs whatever else the machine is doing (2 shared cores)
+        "load_client_cpu_s": client_cpu,
+        "load_server_cpu_s": server_cpu,
+        "load_rps_per_cpu": n / (client_cpu + server_cpu),
         "first_tenth_rps": first,
         "last_tenth_rps": last,
         "resync_s": resync_s,
@@ -214,7 +257,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"{name}: load {args.records:,} records {median['load_rps']:,.0f} records/s "
                 f"({median['load_s']:.1f} s; first tenth {median['first_tenth_rps']:,.0f}/s, "
                 f"last tenth {median['last_tenth_rps']:,.0f}/s, last/first "
-                f"{median['last_tenth_rps'] / median['first_tenth_rps']:.2f}); re-sync "
+                f"{median['last_tenth_rps'] / median['first_tenth_rps']:.2f}; "
+                f"{median['load_rps_per_cpu']:,.0f} records per CPU second: client "
+                f"{median['load_client_cpu_s']:.1f} s + database "
+                f"{median['load_server_cpu_s']:.1f} s); re-sync "
                 f"unchanged {median['resync_rps']:,.0f} records/s; median of {args.runs}"
             )
     if args.json:
