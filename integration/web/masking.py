@@ -6,7 +6,9 @@ app (a viewer). Mobiles and other phones come back as ``138****8000``, e-mails a
 reads the same in a report, a Data Doc, the API and the review pages.
 
 ``mask_fields`` works on a golden record's (or a customer row's) ``fields`` dict and
-returns a new dict; ``personal_fields_in`` says which unmasked personal values a dict
+returns a new dict; ``mask_deep`` on anything else that may hold them (a record's lineage,
+where a list field's ``values`` map each phone or e-mail to the records it came from, an
+event's detail); ``personal_fields_in`` says which unmasked personal values a dict
 carries, which is what the audit log records when they are handed out unmasked.
 """
 
@@ -79,10 +81,30 @@ def _masker(field: str) -> Callable[[str], str] | None:
     return None
 
 
+def _mask_keyed(values: Mapping[Any, Any], masker: Callable[[str], str]) -> dict[str, Any]:
+    """A list field's lineage ``{value: [refs it came from]}``: the values are the keys, so
+    the keys are masked and the refs kept; two values that mask alike (138****5678 twice)
+    become one entry with the refs of both."""
+    out: dict[str, Any] = {}
+    for value, refs in values.items():
+        key = str(value) if is_blank(value) else masker(str(value))
+        if key in out and isinstance(out[key], list) and isinstance(refs, list):
+            out[key] = sorted({*map(str, out[key]), *map(str, refs)})
+        else:
+            out[key] = refs
+    return out
+
+
 def _mask_within(value: Any, masker: Callable[[str], str]) -> Any:
     if isinstance(value, Mapping):
         return {
-            k: v if str(k).lower() in _ABOUT_KEYS else _mask_within(v, masker)
+            k: (
+                v
+                if str(k).lower() in _ABOUT_KEYS
+                else _mask_keyed(v, masker)
+                if str(k).lower() == "values" and isinstance(v, Mapping)
+                else _mask_within(v, masker)
+            )
             for k, v in value.items()
         }
     if isinstance(value, (list, tuple)):

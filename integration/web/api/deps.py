@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from integration.sections.serve import ApiLimits
 from integration.web.api.schemas import Problem
 from integration.web.audit import write_audit
-from integration.web.masking import mask_fields, personal_fields_in
+from integration.web.masking import mask_deep, mask_fields, personal_fields_in
 from integration.web.tokens import TokenInfo, authenticate
 
 __all__ = [
@@ -111,6 +111,14 @@ class Caller:
     def shown(self, fields: dict[str, Any]) -> dict[str, Any]:
         """``fields`` as this caller may see them: masked without the pii scope."""
         return dict(fields) if self.pii else mask_fields(fields)
+
+    def shown_deep(self, value: dict[str, Any]) -> dict[str, Any]:
+        """A record's lineage or facts (or an event's detail) as this caller may see them:
+        every phone and e-mail at any depth masked without the pii scope."""
+        if self.pii:
+            return dict(value)
+        masked: dict[str, Any] = mask_deep(value)
+        return masked
 
     def audit_if_personal(
         self,

@@ -85,8 +85,9 @@ def get_history(
             "version": h.version,
             "status": h.status,
             "fields": caller.shown(h.fields or {}),
-            "lineage": h.lineage or {},
-            "facts": h.facts or {},
+            # a version's lineage names the values it kept as a record's does: masked alike
+            "lineage": caller.shown_deep(h.lineage or {}),
+            "facts": caller.shown_deep(h.facts or {}),
             "run_id": h.run_id,
             "valid_from": aware(h.valid_from),
             "valid_to": aware(h.valid_to),

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from integration.events import follow
 from integration.store import GoldenCustomer, GoldenMember
 from integration.web.api.deps import ApiError, Caller
-from integration.web.masking import mask_deep
 
 __all__ = ["aware", "golden_answer", "record_of", "survivor_of"]
 
@@ -42,10 +41,8 @@ def record_of(session: Session, golden: GoldenCustomer, caller: Caller) -> dict[
         .where(GoldenMember.golden_id == golden.golden_id)
         .order_by(GoldenMember.source, GoldenMember.stream, GoldenMember.source_key)
     ).all()
-    lineage = dict(golden.lineage or {})
-    facts = dict(golden.facts or {})
-    if not caller.pii:
-        lineage, facts = mask_deep(lineage), mask_deep(facts)
+    lineage = caller.shown_deep(golden.lineage or {})
+    facts = caller.shown_deep(golden.facts or {})
     return {
         "golden_id": golden.golden_id,
         "status": golden.status,
