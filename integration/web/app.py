@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -258,9 +258,17 @@ def create_app(hub: Hub, *, keep_search_index: bool = False) -> FastAPI:
     app.include_router(api_router())
 
     # the review web app's pages (and its own CSS and script) under /review
+    from integration.web.review import PREFIX as review_prefix
     from integration.web.review import router as review_router
 
     app.include_router(review_router)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> Response:
+        # a browser pointed at the server lands in the review app: its queue, which sends
+        # a browser without a session to the login page and back. The session cookie is
+        # scoped to /review (never sent to /api), so / cannot tell and need not.
+        return RedirectResponse(f"{review_prefix}/", status_code=303)
 
     app.add_middleware(
         _Bounds, url_chars=serve.limits.url_chars, body_bytes=serve.limits.body_bytes

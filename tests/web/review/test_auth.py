@@ -44,6 +44,21 @@ def test_every_page_wants_a_session(app, path: str) -> None:  # type: ignore[no-
     assert response.headers["location"].startswith("/review/login?next=")
 
 
+def test_the_root_leads_a_browser_to_login_then_to_the_queue(app, as_user) -> None:  # type: ignore[no-untyped-def]
+    browser = client_for(app)
+    root = browser.get("/")
+    assert root.status_code == 303 and root.headers["location"] == "/review/"
+    # followed as a browser would: no session, so the login form, which leads back
+    queue = browser.get(root.headers["location"])
+    assert queue.status_code == 303
+    assert queue.headers["location"] == "/review/login?next=/review/"
+    page = browser.get(queue.headers["location"])
+    assert page.status_code == 200 and 'name="next" value="/review/"' in page.text
+    steward = as_user("sam")
+    assert steward.get("/", follow_redirects=True).url.path == "/review/"
+    assert "csrf_token" in steward.get("/", follow_redirects=True).text
+
+
 def test_an_action_without_a_session_changes_nothing(app, engine, hub: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
     pair = hub["pending"][0]
     response = client_for(app).post(f"/review/pairs/{pair}/decide", data={"answer": "merge"})
