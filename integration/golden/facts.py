@@ -95,19 +95,27 @@ def compute_facts(
     settings = settings or FactSettings()
     currency = currency or CurrencySettings()
     events = [e for e in events if not e.deleted]
+    # times are compared as instants, not as text: sources write them in their own zones
+    # and precisions (2026-11-02T10:00:00+08:00 is before 2026-11-01T23:00:00-05:00)
     orders = sorted(
-        (e for e in events if e.kind == "order" and _counts(e, settings)), key=lambda e: e.at
+        (e for e in events if e.kind == "order" and _counts(e, settings)),
+        key=lambda e: parse_time(e.at),
     )
     facts: dict[str, Any] = _order_facts(orders, currency)
     touches: dict[str, str] = {}
+
+    def touch(channel: str, at: str) -> None:
+        if channel not in touches or parse_time(at) > parse_time(touches[channel]):
+            touches[channel] = at
+
     for e in events:
         channel = _touch_channel(e)
-        if channel and e.at > touches.get(channel, ""):
-            touches[channel] = e.at
+        if channel:
+            touch(channel, e.at)
     for f in follows:
         since = f.get("since")
-        if since and since > touches.get("wecom", ""):
-            touches["wecom"] = since
+        if since:
+            touch("wecom", since)
     facts["last_touch"] = dict(sorted(touches.items()))
     every = [*touches.values(), *(o.at for o in orders)]
     facts["last_touch_at"] = max(every, key=parse_time) if every else None

@@ -254,6 +254,21 @@ def test_last_touch_per_channel_and_wecom_follow_status() -> None:
     assert facts["wecom_follow"][0]["since"] == "2025-03-01T09:00:00+08:00"
 
 
+def test_times_in_other_zones_are_ordered_as_instants() -> None:
+    # 10:00 in Beijing on the 2nd is 02:00 UTC; 23:00 in New York on the 1st is 04:00 UTC
+    events = [
+        Event("call", "phone", "2026-11-01T23:00:00-05:00"),
+        Event("call", "phone", "2026-11-02T10:00:00+08:00"),
+        order("2026-10-01T23:30:00-05:00", 10.0),
+        order("2026-10-02T09:00:00+08:00", 20.0),
+    ]
+    facts = compute_facts(events, [], AS_OF)
+    assert facts["last_touch"]["call"] == "2026-11-01T23:00:00-05:00"
+    assert facts["first_order_at"] == "2026-10-02T09:00:00+08:00"
+    assert facts["last_order_at"] == "2026-10-01T23:30:00-05:00"
+    assert facts["avg_interval_days"] == pytest.approx(0.1, abs=0.05)  # 3.5 hours apart
+
+
 def _monthly(n: int, last: str = "2026-06-01") -> list[Event]:
     year, month = int(last[:4]), int(last[5:7])
     out = []
