@@ -133,13 +133,12 @@ def test_the_job_runs_buckets_in_parallel_processes_with_one_steps_clusters(
             },
         )
         assert result.success
-        steps = {}
+        steps: dict[str, dict[str, float]] = {}
         for event in result.all_events:
-            if event.event_type_value == "STEP_OUTPUT" and event.step_key.startswith(
-                "resolve_bucket_step["
-            ):
+            key = event.step_key or ""
+            if event.event_type_value == "STEP_OUTPUT" and key.startswith("resolve_bucket_step["):
                 meta = event.step_output_data.metadata
-                steps[event.step_key] = {k: meta[k].value for k in ("pid", "started", "finished")}
+                steps[key] = {k: float(meta[k].value) for k in ("pid", "started", "finished")}  # type: ignore[arg-type]
     assert len(steps) >= 3, steps
     assert len({s["pid"] for s in steps.values()}) > 1  # more than one step process
     spans = sorted((s["started"], s["finished"]) for s in steps.values())
