@@ -47,6 +47,10 @@ class Line:
     text: str  # with its line ending; U+FFFD where bytes could not be decoded
     encoding: str
     problem: str | None = None
+    #: what the CSV parser reads of an undecodable line: the text without the bytes that
+    #: failed, so a broken byte just before a quote does not turn the quote into a
+    #: literal and change how the following lines split into rows (None: ``text``)
+    parse_text: str | None = None
 
 
 def _broken_utf8(line: bytes) -> bool:
@@ -63,7 +67,12 @@ def _decode_line(line: bytes, encoding: str) -> Line:
         try:
             return Line(line.decode(encoding), encoding)
         except UnicodeDecodeError as exc:
-            return Line(line.decode(encoding, errors="replace"), encoding, f"not {encoding}: {exc}")
+            return Line(
+                line.decode(encoding, errors="replace"),
+                encoding,
+                f"not {encoding}: {exc}",
+                line.decode(encoding, errors="ignore"),
+            )
     try:
         return Line(line.decode("utf-8"), "utf-8")
     except UnicodeDecodeError as exc:
@@ -78,6 +87,7 @@ def _decode_line(line: bytes, encoding: str) -> Line:
         "utf-8",
         f"bytes that are neither UTF-8 nor GBK/GB18030 ({utf8_error.reason} at byte "
         f"{utf8_error.start})",
+        line.decode("utf-8", errors="ignore"),
     )
 
 
@@ -103,7 +113,7 @@ def decode_lines(data: bytes, encoding: str = "auto") -> list[Line]:
             raise DecodeError(f"unknown encoding {encoding!r}") from exc
     lines = [_decode_line(line, codec) for line in data.splitlines(keepends=True)]
     if encoding == "utf-8-sig":
-        lines = [Line(line.text, encoding, line.problem) for line in lines]
+        lines = [Line(line.text, encoding, line.problem, line.parse_text) for line in lines]
     return lines
 
 
@@ -117,7 +127,8 @@ def read_csv(lines: list[Line], delimiter: str = ",") -> Iterator[Row]:
     """Rows of decoded CSV lines, with the exact source lines of each record kept for
     flagging; a row is flagged when any of its lines could not be decoded."""
     texts = [line.text for line in lines]
-    reader = csv.reader(iter(texts), delimiter=delimiter)
+    parsed = [line.text if line.parse_text is None else line.parse_text for line in lines]
+    reader = csv.reader(iter(parsed), delimiter=delimiter)
     number = 0
     consumed = 0
     while True:
