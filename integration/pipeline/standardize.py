@@ -287,7 +287,11 @@ def _standardize_one(
                 setattr(act, k, v)
             report.activities += 1
     if mapped is not None and mapped.customer is None and problem is None:
-        return  # an activity-only record has no customer row
+        if mapped.activity is not None:
+            return  # an activity-only record has no customer row
+        # neither a customer nor an activity (a drop-folder row whose mapped cells are
+        # all blank): quarantined with why, not dropped without a word
+        problem = "the record maps to no customer and no activity"
     if record.deleted:
         fields, verdict, reasons = (row.fields if row else {}), "deleted", []
     elif problem is not None or mapped is None or mapped.customer is None:
