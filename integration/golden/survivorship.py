@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from integration.golden.facts import parse_time
 from integration.sections.golden import FieldRule, SurvivorshipSettings
 from quality.formats import is_cn_mobile, is_email, is_uscc
 
@@ -102,14 +103,19 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def _recency_key(m: Member) -> tuple[str, str]:
-    # most recent first; on equal times the smaller ref wins (sorted ascending below)
-    return (_invert(m.at), m.ref)
+def _recency_key(m: Member) -> tuple[float, str]:
+    # most recent first; on equal times the smaller ref wins (sorted ascending below).
+    # Times are compared as instants: sources write their own zones and formats
+    # (2026-05-01 10:00:00 and 2026-05-01T09:00:00+08:00), which text order gets wrong.
+    # A time that is no time at all counts as the oldest.
+    return (-_instant(m.at), m.ref)
 
 
-def _invert(text: str) -> str:
-    """A string that sorts in reverse order of ``text`` (for one ascending sort)."""
-    return "".join(chr(0x10FFFF - ord(c)) for c in text) + "\U0010ffff"
+def _instant(text: str) -> float:
+    try:
+        return parse_time(text).timestamp()
+    except (ValueError, TypeError):
+        return float("-inf")
 
 
 def _completeness(value: Any) -> int:
@@ -152,7 +158,7 @@ def _collect(
     """Distinct values in order (``first`` leading, then most recent member first) and the
     refs of the records each came from."""
     sources: dict[Any, set[str]] = {}
-    order: dict[Any, tuple[str, str]] = {}
+    order: dict[Any, tuple[float, str]] = {}
     for value, m in pairs:
         if _empty(value):
             continue

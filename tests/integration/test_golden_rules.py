@@ -79,6 +79,19 @@ def test_most_recent() -> None:
     assert out.lineage["email"]["at"] == "2026-05-01"
 
 
+def test_most_recent_compares_times_as_instants_whatever_their_format() -> None:
+    members = [
+        # 09:30 UTC, written as the ERP writes it (no zone: UTC) ...
+        m("erp:s:1", "2026-05-01 09:30:00", email="erp@example.cn"),
+        # ... is newer than 17:00 in Beijing (09:00 UTC), though it sorts first as text
+        m("wx:s:2", "2026-05-01T17:00:00+08:00", email="wx@example.cn"),
+        m("crm:s:3", "not a time", email="crm@example.cn"),
+    ]
+    out = survive(members)
+    assert out.fields["email"] == "erp@example.cn"
+    assert out.fields["emails"] == ["erp@example.cn", "wx@example.cn", "crm@example.cn"]
+
+
 def test_most_complete() -> None:
     members = [
         m("a:s:1", "2026-05-01", address="海淀区"),

@@ -20,6 +20,7 @@ from connectors.salesforce import Settings as SalesforceSettings
 from connectors.sql_sink import Settings as SqlSettings
 from connectors.sql_sink import build_sink as sql_sink
 from integration.golden import build_golden
+from integration.identity import merge_golden
 from integration.pipeline.land import sync_source
 from integration.pipeline.publish import dead_letters, publish, replay_dead_letters
 from integration.pipeline.resolve import resolve_customers
@@ -152,6 +153,25 @@ def test_a_merge_reaches_the_crm_flagged_with_the_survivor(engine, crm) -> None:
     assert crm.records[survivor]["Chub_Merged_Into__c"] is None
     assert crm.records[survivor]["Chub_Merged_Ids__c"] == retired
     assert _push(engine, crm).candidates == 0  # the mark is pushed once
+
+
+def test_a_stewards_merge_reaches_the_crm_through_the_next_run(engine, crm) -> None:  # type: ignore[no-untyped-def]
+    # the whole path a user takes: a steward merges two golden records (what the review
+    # app and `chub golden merge` call), the next run rebuilds and publishes
+    silos = _silos()
+    _build(engine, silos)
+    _push(engine, crm)
+    ids = _ids(engine)
+    survivor = merge_golden(engine, ids["100001"], ids["100002"], actor="sam", reason="same")
+    retired = ({ids["100001"], ids["100002"]} - {survivor}).pop()
+    _build(engine, silos)  # resolve (the decision holds), golden, then publish
+    report = _push(engine, crm)
+    assert report.merged == 1 and report.pushed == 2
+    assert crm.records[retired]["Chub_Status__c"] == "merged"
+    assert crm.records[retired]["Chub_Merged_Into__c"] == survivor
+    assert crm.records[survivor]["Chub_Merged_Ids__c"] == retired
+    assert sorted(crm.creations.values()) == [1, 1]  # nothing created twice
+    assert _push(engine, crm).candidates == 0
 
 
 def test_a_merge_deletes_the_account_where_configured(engine, crm) -> None:  # type: ignore[no-untyped-def]
