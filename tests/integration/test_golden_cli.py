@@ -12,8 +12,10 @@ from connectors.fakes.salesforce import FakeSalesforce
 from connectors.salesforce import SalesforceSink
 from connectors.salesforce import Settings as SalesforceSettings
 from integration.cli import main
+from integration.identity import merge_golden
 from integration.pipeline.publish import publish
 from integration.store import GoldenMember, session_scope
+from tests.integration.doubles import rec
 from tests.integration.test_publish import _build, _silos
 
 
@@ -60,3 +62,40 @@ def test_show_deadletters_and_replay(engine, hub_url, tmp_path: Path, capsys) ->
         assert "sinks.nosuch" in capsys.readouterr().err
         assert main(["golden", "show", "no-such-id", "-c", str(config)]) == 2
         assert "no golden record" in capsys.readouterr().err
+
+
+def test_show_history_keeps_earlier_values_and_a_merged_id_says_where_it_went(
+    engine, hub_url, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    silos = _silos()
+    _build(engine, silos)
+    with session_scope(engine) as s:
+        ids = {m.source_key: m.golden_id for m in s.scalars(select(GoldenMember))}
+    config = tmp_path / "chub.yaml"
+    config.write_text(yaml.safe_dump({"hub": {"database_url": hub_url}}))
+    li = ids["100002"]
+    # 李娜's mobile is removed in the ERP: version 2 has none, version 1 keeps it
+    silos["erp"].data["customers"][1] = rec(
+        "100002",
+        name="李娜",
+        email="li.na@example.cn",
+        source_updated_at="2026-05-01T00:00:00+08:00",
+    )
+    _build(engine, silos)
+    assert main(["golden", "show", li, "--json", "--history", "-c", str(config)]) == 0
+    view = json.loads(capsys.readouterr().out)
+    assert view["version"] == 2 and "mobile" not in view["fields"]
+    [old] = view["history"]
+    assert old["version"] == 1 and old["fields"]["mobile"] == "+8613700137000"
+    assert view["lineage"]["email"]["decided_at"]  # when the rule chose it
+    assert main(["golden", "show", li, "--history", "-c", str(config)]) == 0
+    text = capsys.readouterr().out
+    assert "version 1 (" in text and "+8613700137000   (since changed)" in text
+
+    survivor = merge_golden(engine, ids["100001"], li, actor="sam")
+    retired = ({ids["100001"], li} - {survivor}).pop()
+    assert main(["golden", "show", retired, "--json", "-c", str(config)]) == 0
+    merged = json.loads(capsys.readouterr().out)
+    assert (merged["status"], merged["merged_into"]) == ("merged", survivor)
+    assert main(["golden", "show", retired, "-c", str(config)]) == 0
+    assert f"merged into {survivor}" in capsys.readouterr().out
