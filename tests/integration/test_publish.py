@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, select, text
 
 import dedupe
 import quality
+from connectors.contract import RawRecord
 from connectors.fakes.kingdee import FakeKingdee
 from connectors.fakes.salesforce import FakeSalesforce
 from connectors.kingdee import Settings as KingdeeSettings
@@ -314,4 +315,35 @@ def test_the_bi_tables_are_change_only_with_merges_applied(engine, hub_url) -> N
             assert conn.execute(text("SELECT count(*) FROM bi_golden_facts")).scalar() == 1
         bi.dispose()
     finally:
+        sink.close()
+
+
+def test_a_deleted_customer_is_retired_in_the_bi_tables(engine, hub_url) -> None:  # type: ignore[no-untyped-def]
+    silos = _silos()
+    _build(engine, silos)
+    li = _ids(engine)["100002"]
+    sink = sql_sink(SqlSettings(url=hub_url, table_prefix="bi_"))
+    bi = create_engine(hub_url)
+    try:
+        assert publish(engine, "bi", sink).pushed == 2
+        # 李娜 is deleted in the ERP (its feed sends the deletion): her golden id is left
+        # without members and retired, and the BI tables say so
+        silos["erp"].data["customers"][1] = RawRecord("100002", None, deleted=True)
+        _build(engine, silos)
+        report = publish(engine, "bi", sink)
+        assert report.pushed == 1
+        with bi.connect() as conn:
+            row = conn.execute(
+                text("SELECT status, name FROM bi_golden_customer WHERE golden_id = :g"), {"g": li}
+            ).one()
+            assert tuple(row) == ("retired", None)
+            walk = conn.execute(text("SELECT source_key FROM bi_golden_crosswalk")).scalars()
+            assert list(walk) == ["100001"]
+            facts = conn.execute(
+                text("SELECT count(*) FROM bi_golden_facts WHERE golden_id = :g"), {"g": li}
+            )
+            assert facts.scalar() == 0
+        assert publish(engine, "bi", sink).candidates == 0
+    finally:
+        bi.dispose()
         sink.close()
