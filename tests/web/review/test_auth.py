@@ -109,6 +109,19 @@ def test_logins_are_rate_limited_per_name(app) -> None:  # type: ignore[no-untyp
     assert login(client_for(app), "sam").status_code == 303  # another name is not held up
 
 
+def test_logins_are_rate_limited_per_address_across_names(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from integration.web.auth import LoginLimiter
+    from integration.web.review import admin
+
+    # a limiter of this test's own (the app's is per process: other tests' failures count)
+    monkeypatch.setattr(admin, "LIMITER", LoginLimiter(per_address=3))
+    client = client_for(app)
+    for name in ("amy", "bob", "cat"):  # one client walking through names
+        assert login(client, name, "wrong password!").status_code == 401
+    held = login(client, "sam")
+    assert held.status_code == 429 and "Too many failed attempts" in held.text
+
+
 def test_login_form_needs_its_csrf_cookie(app) -> None:  # type: ignore[no-untyped-def]
     client = client_for(app)
     page = client.get("/review/login")
