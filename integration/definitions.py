@@ -13,7 +13,7 @@ import dagster as dg
 from integration.assets import build_assets, operations_of
 from integration.checks import build_checks
 from integration.config import ConfigError, Settings, load_settings
-from integration.partitioned_job import build_partitioned_job
+from integration.partitioned_job import build_bucket_partition_job, build_partitioned_job
 from integration.resources import HubResource
 from integration.sections.operations import OperationsSettings, valid_cron
 from schedules import build_jobs, build_schedules, build_sensors
@@ -57,7 +57,7 @@ def build_definitions(config_path: str, *, verbose: bool = False) -> dg.Definiti
     return dg.Definitions(
         assets=build_assets(settings),
         asset_checks=build_checks(list(settings.sources)),
-        jobs=[*build_jobs(settings), build_partitioned_job()],
+        jobs=[*build_jobs(settings), build_partitioned_job(), build_bucket_partition_job()],
         schedules=build_schedules(settings, ops),
         sensors=[*build_sensors(settings, ops), automation],
         resources={"hub": HubResource(config_path=str(config_path), verbose=verbose)},

@@ -21,6 +21,10 @@ Each bucket also checks that the engine derived the same fields and passes from 
 records as from all of them (a masked-phone pass, for one, exists only where masked
 numbers are), and fails loudly if not.
 
+Two Dagster jobs run it (integration/partitioned_job.py): ``partitioned_resolution``, one
+run with a dynamic step per bucket, and ``resolve_bucket_partition``, the buckets as static
+partitions (a backfill of all of them is one run per bucket).
+
 What this does not do (yet): write the result into the hub. The hub's crosswalk, events
 and review pairs are written by the single-step resolve (integration/pipeline/resolve.py);
 the partitioned job reports its clusters and how many differ from the hub's.

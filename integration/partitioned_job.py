@@ -9,6 +9,10 @@ integration/partitioned.py) -> one ``resolve_bucket`` step per non-empty bucket
 another golden record than the hub's crosswalk; written to
 ``<artifacts_dir>/partitioned_resolution.json``).
 
+``resolve_bucket_partition`` is the same work with the buckets as static Dagster
+partitions: each partition's run plans (the same plan in every run) and resolves its own
+bucket into ``<artifacts_dir>/partitioned_resolution/<bucket>.json``.
+
 The model is the one the hub stored (the nightly refit learns it): the buckets do the
 comparing, scoring and clustering, not the learning. The job does not write the hub's
 crosswalk: that stays the single-step resolve's (``customer_clusters``).
@@ -18,6 +22,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -27,6 +32,7 @@ import dedupe
 from integration.identity import effective_constraints, golden_ages
 from integration.partitioned import (
     BucketInput,
+    bucket_name,
     merge_buckets,
     plan_buckets,
     resolve_bucket,
@@ -36,9 +42,22 @@ from integration.pipeline.resolve import RESOLVABLE, SPEC_FIELDS, load_matching_
 from integration.resources import HubResource
 from integration.store import CustomerRow, GoldenMember, session_scope
 
-__all__ = ["PARTITIONED_JOB", "PlanConfig", "build_partitioned_job"]
+__all__ = [
+    "BUCKET_JOB",
+    "BUCKET_PARTITIONS",
+    "PARTITIONED_JOB",
+    "PlanConfig",
+    "build_bucket_partition_job",
+    "build_partitioned_job",
+    "bucket_result_path",
+]
 
 PARTITIONED_JOB = "partitioned_resolution"
+BUCKET_JOB = "resolve_bucket_partition"
+#: the buckets as Dagster partitions: a backfill of all of them launches one run per
+#: bucket, which the run queue runs side by side (on any run launcher)
+BUCKET_COUNT = 8
+BUCKET_PARTITIONS = dg.StaticPartitionsDefinition([bucket_name(k) for k in range(BUCKET_COUNT)])
 
 
 class PlanConfig(dg.Config):
@@ -195,5 +214,67 @@ def build_partitioned_job() -> dg.JobDefinition:
         buckets, model = plan_resolution_buckets()
         done = buckets.map(lambda b: resolve_bucket_step(b, model))
         merge_bucket_clusters(done.collect())
+
+    return _job
+
+
+def bucket_result_path(hub: HubResource, bucket: str) -> Path:
+    h = hub.get()
+    root = h.settings.resolve_path(h.settings.hub.artifacts_dir)
+    return Path(root) / "partitioned_resolution" / f"{bucket}.json"
+
+
+@dg.op(description="Plan the buckets and resolve the one this run's partition names.")
+def resolve_partition_bucket(context: dg.OpExecutionContext, hub: HubResource) -> None:
+    bucket = context.partition_key
+    got = _hub_inputs(hub)
+    # every partition's run makes the same plan (it is deterministic): no run has to wait
+    # for another, at the price of normalizing and blocking every record in each run
+    plan = plan_buckets(
+        got["records"],
+        got["spec"],
+        got["settings"],
+        BUCKET_COUNT,
+        must_link=got["must"],
+        cannot_link=got["cannot"],
+        previous=got["previous"],
+    )
+    inputs = {
+        b.name: b
+        for b in split_inputs(
+            got["records"],
+            plan,
+            got["spec"].id,
+            must_link=got["must"],
+            cannot_link=got["cannot"],
+            previous=got["previous"],
+            cluster_age=got["ages"],
+        )
+    }
+    mine = inputs.get(bucket)
+    clusters = (
+        {} if mine is None else resolve_bucket(mine, got["spec"], got["settings"], got["model"])
+    )
+    out = bucket_result_path(hub, bucket)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(clusters, sort_keys=True, ensure_ascii=False))
+    context.log.info(
+        f"bucket {bucket}: {len(clusters)} records in {len(set(clusters.values()))} clusters"
+        + ("" if plan.exact else f" (not split: {plan.reason})")
+    )
+
+
+def build_bucket_partition_job() -> dg.JobDefinition:
+    @dg.job(
+        name=BUCKET_JOB,
+        partitions_def=BUCKET_PARTITIONS,
+        description=(
+            "One blocking bucket of the hub's rows resolved under the stored model, as a "
+            "partition: backfill every partition to resolve them all side by side; each "
+            "writes <artifacts_dir>/partitioned_resolution/<bucket>.json."
+        ),
+    )
+    def _job() -> None:
+        resolve_partition_bucket()
 
     return _job

@@ -100,6 +100,7 @@ def test_definitions_load_with_the_full_asset_graph(tmp_path: Path) -> None:
         "republish_crm",
         "weekly_quality_report",
         "partitioned_resolution",  # integration/partitioned_job.py (scale-out)
+        "resolve_bucket_partition",
     }
     crons = {s.name: s.cron_schedule for s in repo.schedule_defs}
     assert crons == {

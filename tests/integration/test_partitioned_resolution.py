@@ -22,7 +22,7 @@ from integration.partitioned import (
     resolve_bucket,
     split_inputs,
 )
-from integration.partitioned_job import PARTITIONED_JOB
+from integration.partitioned_job import BUCKET_JOB, BUCKET_PARTITIONS, PARTITIONED_JOB
 from tests.integration.test_identity import SETTINGS, SPEC, demo_sources, members, run
 
 _FIELDS = ("name", "mobile", "email", "province", "city", "district", "address", "company_name")
@@ -108,11 +108,7 @@ def partitioned_job() -> dg.JobDefinition:
     return build_definitions(os.environ["CHUB_CONFIG"]).get_job_def(PARTITIONED_JOB)
 
 
-def test_the_job_runs_buckets_in_parallel_processes_with_one_steps_clusters(
-    tmp_path: Path, engine, hub_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
-    run(engine, demo_sources(400, seed=6))  # rows, a stored model, the hub's crosswalk
-    written = members(engine)
+def _hub_config(tmp_path: Path, hub_url: str) -> Path:
     config = {
         "hub": {"database_url": hub_url, "artifacts_dir": str(tmp_path / "artifacts")},
         "matching": {"upper": SETTINGS.upper, "lower": SETTINGS.lower},
@@ -120,7 +116,15 @@ def test_the_job_runs_buckets_in_parallel_processes_with_one_steps_clusters(
     }
     path = tmp_path / "chub.yaml"
     path.write_text(yaml.safe_dump(config))
-    monkeypatch.setenv("CHUB_CONFIG", str(path))
+    return path
+
+
+def test_the_job_runs_buckets_in_parallel_processes_with_one_steps_clusters(
+    tmp_path: Path, engine, hub_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    run(engine, demo_sources(400, seed=6))  # rows, a stored model, the hub's crosswalk
+    written = members(engine)
+    monkeypatch.setenv("CHUB_CONFIG", str(_hub_config(tmp_path, hub_url)))
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     (tmp_path / "dagster").mkdir()
     with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
@@ -146,4 +150,26 @@ def test_the_job_runs_buckets_in_parallel_processes_with_one_steps_clusters(
     assert any(b[0] < a[1] for a, b in zip(spans, spans[1:], strict=False)), spans
     merged = json.loads((tmp_path / "artifacts" / "partitioned_resolution.json").read_text())
     # the hub's single-step resolve wrote these clusters; the buckets found the same ones
+    assert merged == written
+
+
+def test_buckets_as_partitions_give_the_hubs_clusters(tmp_path: Path, engine, hub_url: str) -> None:  # type: ignore[no-untyped-def]
+    from integration.definitions import build_definitions
+
+    run(engine, demo_sources(300, seed=12))
+    written = members(engine)
+    job = build_definitions(str(_hub_config(tmp_path, hub_url))).get_job_def(BUCKET_JOB)
+    keys = BUCKET_PARTITIONS.get_partition_keys()
+    assert len(keys) == 8 and job.partitions_def == BUCKET_PARTITIONS
+    merged: dict[str, str] = {}
+    sizes = []
+    for key in keys:  # what a backfill of every partition runs, one run each
+        assert job.execute_in_process(partition_key=key).success
+        part = json.loads(
+            (tmp_path / "artifacts" / "partitioned_resolution" / f"{key}.json").read_text()
+        )
+        assert not set(part) & set(merged)  # a record is in one bucket only
+        merged.update(part)
+        sizes.append(len(part))
+    assert sum(1 for n in sizes if n) >= 4  # split for real
     assert merged == written
