@@ -495,6 +495,7 @@ def _tf_tables(
     tables: dict[str, _Frequencies] = {}
     default: dict[str, float] = {}
     names = _name_sounds(prep)
+    holders = _name_holders(prep)
     for name, fd in prep.fields.items():
         if fd.type is FieldType.IDENTIFIER:
             continue  # identifiers are unique by design; a shared one is caught by u
@@ -504,9 +505,45 @@ def _tf_tables(
         share = None
         if names is not None and fd.type is not FieldType.PERSON_NAME and not fd.multi:
             share = _others_share(fd, names, contact=fd.type in _CONTACT_POINTS)
+        elif holders is not None and fd.type is FieldType.PERSON_NAME and not fd.multi:
+            share = _others_share(fd, holders, contact=True)
         tables[name] = _Frequencies(fd.vocab, fd.tally, prior, denom, left_out, share)
         default[name] = (2 - left_out + prior) / denom
     return tables, default
+
+
+# what tells a name's holders apart, the most personal first
+_HOLDER_TYPES = (FieldType.EMAIL, FieldType.PHONE, FieldType.COMPANY_NAME)
+
+
+def _name_holders(prep: Prepared) -> np.ndarray | None:
+    """Per record, a code of who holds its name, for a name's frequency: its e-mail, else
+    its phone, else its employer (-1 when it has none). A name is frequent when many
+    people bear it, or when one person is written down many times (an inventor on a
+    thousand patents, one employer, one city): counted by records, the second looked
+    like the first and his name weighed nothing. None without such a field, or when the
+    spec's name is in several columns."""
+    key = np.full(prep.n, -1, dtype=np.int64)
+    offset = 0
+    # only a whole name: a given name or a surname alone (two or more name columns) is
+    # shared by families and namesakes by design, and counted by holders it looked rarer
+    # than it is (de_latin's Vorname / Nachname lost precision)
+    name_columns = [
+        fd for fd in prep.fields.values() if fd.type is FieldType.PERSON_NAME and fd.name[0] != "~"
+    ]
+    if len(name_columns) != 1:
+        return None
+    found = False
+    for t in _HOLDER_TYPES:
+        for fd in prep.fields.values():
+            if fd.type is not t or fd.multi or fd.name.startswith("~"):
+                continue
+            found = True
+            codes = fd.value_codes.astype(np.int64)
+            fill = (key < 0) & (codes >= 0)
+            key[fill] = codes[fill] + offset
+            offset += len(fd.uniq) + 1
+    return key if found else None
 
 
 def _name_sounds(prep: Prepared) -> np.ndarray | None:

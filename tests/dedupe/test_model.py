@@ -117,6 +117,38 @@ def test_a_contact_point_counts_other_names_records_and_a_place_other_names() ->
     assert list(address.values()) == [(2 + pseudo) / (4 + 100)]  # 4 records, two people
 
 
+def test_a_name_written_down_many_times_by_one_person_is_not_common() -> None:
+    """Frequent is not always common: an inventor named on eighteen patents at one
+    employer, and a namesake at another twice, are two holders of the name, not twenty;
+    a name borne by twenty people at twenty employers stays as common as its tally."""
+    fields = {"name": "person_name", "employer": "company_name"}
+    rows = [{"id": f"j{i}", "name": "Junyi Li", "employer": "Qualcomm"} for i in range(18)]
+    rows += [{"id": f"x{i}", "name": "Junyi Li", "employer": "Tianma"} for i in range(2)]
+    rows += [{"id": f"s{i}", "name": "John Smith", "employer": f"Firm {i}"} for i in range(20)]
+    names = _frequencies(rows, fields, "name")
+    pseudo = 100 * 0.01
+    assert names["junyi li"] == (2 + pseudo) / (40 + 100)  # the namesake's two records
+    assert names["john smith"] == (18 + pseudo) / (40 + 100)  # leave-pair-out tally
+
+
+def test_a_surname_column_alone_keeps_its_tally() -> None:
+    """A surname alone is a family's: the eighteen Schmidts of one firm may be a father,
+    his children and his cousins, so with given name and surname in two columns the
+    surname's frequency stays its records' tally (counted by holders, de_latin's
+    relatives looked like one rare person and merged)."""
+    fields = {"given": "person_name", "surname": "person_name", "employer": "company_name"}
+    rows = [
+        {"id": f"s{i}", "given": f"G{i}", "surname": "Schmidt", "employer": "Schmidt GmbH"}
+        for i in range(18)
+    ]
+    rows += [
+        {"id": f"o{i}", "given": "Eva", "surname": f"Other{i}", "employer": ""} for i in range(22)
+    ]
+    surnames = _frequencies(rows, fields, "surname")
+    pseudo = 100 * 0.01
+    assert surnames["schmidt"] == (16 + pseudo) / (40 + 100)  # leave-pair-out tally
+
+
 def test_a_bare_chinese_surname_is_nobody_in_particular() -> None:
     """陈女士 is read as 陈: a family, not a person. Her phone, written twelve times as
     陈媛 and three times as 陈女士, has no other holder."""
