@@ -240,7 +240,8 @@ class WeComSink:
         return [self._tags[n] for n in names if n in self._tags]
 
     def _load_tags(self) -> None:
-        body = self.client.call("POST", "externalcontact/get_corp_tag_list", json={})
+        # paced like every other call: the tag calls count against the same rate limit
+        body = self._call("POST", "externalcontact/get_corp_tag_list", json={})
         self._group_id, self._tags = None, {}
         for group in body.get("tag_group") or []:
             if group.get("group_name") == self.tag_group and not group.get("deleted"):
@@ -253,7 +254,7 @@ class WeComSink:
     def _create_tags(self, names: list[str]) -> None:
         target = {"group_id": self._group_id} if self._group_id else {"group_name": self.tag_group}
         try:
-            body = self.client.call(
+            body = self._call(
                 "POST",
                 "externalcontact/add_corp_tag",
                 json={**target, "tag": [{"name": n} for n in names]},
