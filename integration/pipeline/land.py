@@ -250,10 +250,11 @@ def _storable_checked(record: Any, max_chars: int) -> _Row:
             # raw and flagged: what arrived, as text, for a person to read
             notes += [payload_problem] if payload_problem else []
             body, raw_text = None, as_text
-    elif not deleted and problem is None:
+    elif not deleted and not problem:
         # neither a body nor a deletion nor a reason: a connector bug that would otherwise
         # land as a blank row no one is told about
         notes.append("record has no payload and is no deletion")
+        problem = None  # an empty reason says nothing: the note is the reason
     if raw_text is not None:
         raw_text, done = _visible(raw_text, max_chars)
         notes += [f"raw text: {', '.join(done)}"] if done else []

@@ -5,7 +5,7 @@ Every property counts what it tried (examples, input records) and what went wron
 them in the terminal summary, and writes them as JSON to ``CHUB_PROPERTY_FIGURES`` when
 that is set (``bench/property_figures.py`` reads them).
 
-``CHUB_PROPERTY_EXAMPLES`` sets ``max_examples`` per property (default 25, sized so the
+``CHUB_PROPERTY_EXAMPLES`` sets ``max_examples`` per property (default 10, sized so the
 folder runs in about a minute per database); ``CHUB_PROPERTY_SEED`` runs a random
 exploration with that seed instead of the derandomized default CI runs.
 """
@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 
 from hypothesis import HealthCheck, seed, settings
 
-EXAMPLES = int(os.environ.get("CHUB_PROPERTY_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("CHUB_PROPERTY_EXAMPLES", "10"))
 _SEED = os.environ.get("CHUB_PROPERTY_SEED")
 
 #: the settings of every property here (a decorator, not a loaded profile: a profile would

@@ -6,6 +6,7 @@ import json
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, text
 
 import quality
@@ -17,11 +18,15 @@ from integration.pipeline.standardize import standardize
 from quality.masking import mask_text
 
 
-def test_a_record_without_payload_reason_or_deletion_lands_flagged(engine: Engine) -> None:
+@pytest.mark.parametrize("problem", [None, ""])
+def test_a_record_without_payload_reason_or_deletion_lands_flagged(
+    engine: Engine, problem: str | None
+) -> None:
     # found by test_sync_lands_every_record_once_and_moves_the_cursor: RawRecord("C1", None)
-    # landed as a blank row, neither data nor flagged
+    # landed as a blank row, neither data nor flagged (and by test_a_page_commits_whatever_it
+    # _holds on PostgreSQL with problem="": flagged with an empty reason)
     report = LandingReport(source="s")
-    land_page(engine, "s", "leads", Page([RawRecord("C1", None)], "1"), report)
+    land_page(engine, "s", "leads", Page([RawRecord("C1", None, problem=problem)], "1"), report)
     with engine.connect() as conn:
         row = conn.execute(text("SELECT payload, problem, deleted FROM source_record")).one()
     assert row.payload is None and not row.deleted
