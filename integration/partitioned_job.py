@@ -32,6 +32,7 @@ import dedupe
 from integration.identity import effective_constraints, golden_ages
 from integration.partitioned import (
     BucketInput,
+    BucketPlan,
     bucket_name,
     merge_buckets,
     plan_buckets,
@@ -102,6 +103,20 @@ def _hub_inputs(hub: HubResource) -> dict[str, Any]:
     }
 
 
+def _bucket_inputs(got: dict[str, Any], plan: BucketPlan) -> Iterator[BucketInput]:
+    """The plan's buckets, each with the records, decisions and previous clusters it needs
+    (the dynamic job's plan step and each partition run split the same way)."""
+    yield from split_inputs(
+        got["records"],
+        plan,
+        got["spec"].id,
+        must_link=got["must"],
+        cannot_link=got["cannot"],
+        previous=got["previous"],
+        cluster_age=got["ages"],
+    )
+
+
 @dg.op(
     out={
         "buckets": dg.DynamicOut(BucketInput),
@@ -139,15 +154,7 @@ def plan_resolution_buckets(
         "seconds": round(time.monotonic() - started, 3),
     }
     yield dg.Output(got["model"], "model", metadata=plan_meta)
-    for bucket in split_inputs(
-        got["records"],
-        plan,
-        got["spec"].id,
-        must_link=got["must"],
-        cannot_link=got["cannot"],
-        previous=got["previous"],
-        cluster_age=got["ages"],
-    ):
+    for bucket in _bucket_inputs(got, plan):
         yield dg.DynamicOutput(bucket, mapping_key=bucket.name, output_name="buckets")
 
 
@@ -239,18 +246,7 @@ def resolve_partition_bucket(context: dg.OpExecutionContext, hub: HubResource) -
         cannot_link=got["cannot"],
         previous=got["previous"],
     )
-    inputs = {
-        b.name: b
-        for b in split_inputs(
-            got["records"],
-            plan,
-            got["spec"].id,
-            must_link=got["must"],
-            cannot_link=got["cannot"],
-            previous=got["previous"],
-            cluster_age=got["ages"],
-        )
-    }
+    inputs = {b.name: b for b in _bucket_inputs(got, plan)}
     mine = inputs.get(bucket)
     clusters = (
         {} if mine is None else resolve_bucket(mine, got["spec"], got["settings"], got["model"])
