@@ -18,7 +18,9 @@ import argparse
 import csv
 import random
 from functools import cache
+from pathlib import Path
 
+import yaml
 from faker.providers.address.en_US import Provider as UsAddress
 from faker.providers.company.zh_CN import Provider as ZhCompany
 from faker.providers.person.en_US import Provider as UsPerson
@@ -455,8 +457,17 @@ def main() -> None:
     ap.add_argument("--flavour", choices=["zh", "en"], default="zh")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", required=True)
+    ap.add_argument(
+        "--spec-out",
+        help="also write the matching spec here (default: <out without .csv>.spec.yaml; "
+        "'-' for none), so `bench_csv.py --csv OUT` finds it beside the CSV",
+    )
     args = ap.parse_args()
     write_csv(generate(args.rows, args.flavour, args.seed), args.out, args.flavour)
+    spec_out = args.spec_out or str(Path(args.out).with_suffix("")) + ".spec.yaml"
+    if spec_out != "-":
+        spec = ZH_SPEC if args.flavour == "zh" else EN_SPEC
+        Path(spec_out).write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False))
 
 
 if __name__ == "__main__":
