@@ -152,12 +152,14 @@ def run_ours(csv_path: str, spec_path: str, id_col: str, workdir: Path, how: str
     return Run(wall, wall, peak, read_clusters(out, id_col), extra)
 
 
-def run_reference(csv_path: str, spec_path: str, id_col: str, workdir: Path, python: str) -> Run:
-    """The shared Splink reference script as a command (from its own directory)."""
-    if not REFERENCE.is_file():
-        raise SystemExit(f"no peer at {REFERENCE}")
+def run_reference(
+    csv_path: str, spec_path: str, id_col: str, workdir: Path, python: str, script: Path = REFERENCE
+) -> Run:
+    """The shared Splink reference script as a command (from where it lies)."""
+    if not script.is_file():
+        raise SystemExit(f"no peer at {script}")
     out = workdir / "reference_clusters.csv"
-    cmd = [python, str(REFERENCE), csv_path, "--spec", spec_path, "--out", str(out)]
+    cmd = [python, str(script), csv_path, "--spec", spec_path, "--out", str(out)]
     wall, peak, _, stderr = _spawn(cmd, workdir)
     summary = [line for line in stderr.splitlines() if "records=" in line]
     return Run(wall, wall, peak, read_clusters(out, id_col), {"summary": summary[-1:]})
@@ -485,6 +487,7 @@ def bench_file(
     repeat: int,
     how: str,
     reference_python: str = REFERENCE_PYTHON,
+    reference: Path = REFERENCE,
 ) -> tuple[list[dict[str, Any]], dict[str, Run], list[dict[str, str]], str]:
     spec = load_spec(spec_path)
     id_col = spec["id"]
@@ -501,7 +504,9 @@ def bench_file(
                 if engine == "ours":
                     run = run_ours(csv_path, spec_path, id_col, Path(tmp), how)
                 elif engine == "reference":
-                    run = run_reference(csv_path, spec_path, id_col, Path(tmp), reference_python)
+                    run = run_reference(
+                        csv_path, spec_path, id_col, Path(tmp), reference_python, reference
+                    )
                 else:
                     run = run_splink_child(csv_path, spec_path, Path(tmp))
             runs.append(run)
@@ -566,6 +571,12 @@ def main(argv: list[str] | None = None) -> int:
         help="the Python (of a venv with Splink) that runs the reference engine",
     )
     ap.add_argument(
+        "--reference",
+        default=str(REFERENCE),
+        help="the peer script (default: ../shared/reference/splink_reference.py beside the "
+        "repository this file is in)",
+    )
+    ap.add_argument(
         "--engine-src",
         help="run our engine from this source tree (e.g. `git archive HEAD` unpacked) "
         "instead of the installed one: put first on PYTHONPATH",
@@ -602,6 +613,7 @@ def main(argv: list[str] | None = None) -> int:
             args.repeat,
             args.ours_cmd,
             args.reference_python,
+            Path(args.reference),
         )
         results.extend(res)
         if args.errors and "ours" in last:
