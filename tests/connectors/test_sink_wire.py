@@ -1,0 +1,296 @@
+"""The change-only hash covers exactly what a sink sends (issue 15).
+
+For Salesforce, HubSpot, Kingdee (member write-back) and WeCom, one golden record is
+pushed into a fresh stand-in, and then, field by field, a copy with just that field
+changed. What reached the stand-in (the requests it received: method, path, query and
+body) must differ
+from the base push exactly when ``wire_hash`` differs: a field that is hashed is sent,
+a field that is not sent is not hashed. Where a sink's ``wire()`` has the shape of its
+request, the request's part for the record is compared with ``wire()`` itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from connectors.contract import OutboundRecord
+from connectors.fakes._server import FakeServer
+from connectors.fakes.hubspot import FakeHubSpot
+from connectors.fakes.kingdee import FakeKingdee
+from connectors.fakes.salesforce import FakeSalesforce
+from connectors.fakes.wecom import FakeWeCom
+from connectors.hubspot import HubSpotSink
+from connectors.hubspot import Settings as HubSpotSettings
+from connectors.kingdee import Settings as KingdeeSettings
+from connectors.kingdee import build_sink as kingdee_sink
+from connectors.salesforce import SalesforceSink
+from connectors.salesforce import Settings as SalesforceSettings
+from connectors.wecom import Settings as WeComSettings
+from connectors.wecom import build_sink as wecom_sink
+from integration.pipeline.publish import outbound_fields, wire_hash
+
+#: query keys that carry a session, not content
+_SESSION_KEYS = {"access_token"}
+
+
+class _Golden:
+    def __init__(self, golden_id: str, fields: dict[str, Any], facts: dict[str, Any]) -> None:
+        self.golden_id, self.fields, self.facts = golden_id, fields, facts
+
+
+def _base_fields() -> dict[str, Any]:
+    """Every field the hub offers a sink, each with a value (as ``outbound_fields`` builds)."""
+    golden = _Golden(
+        "G0001",
+        {
+            "name": "张伟",
+            "customer_type": "person",
+            "mobile": "13800138000",
+            "email": "zhang.wei@example.com",
+            "company_name": "上海某某贸易有限公司",
+            "uscc": "91310000MA1FL1234X",
+            "province": "上海市",
+            "city": "上海市",
+            "district": "浦东新区",
+            "address": "世纪大道100号",
+            "wecom_external_userid": "wmA",
+            "wechat_unionid": "oUnion1",
+            "owner": "zhangsan",
+            "mobiles": ["13800138000", "13900001111"],
+            "emails": ["zhang.wei@example.com"],
+            "phones": ["13800138000", "021-55550000"],
+            "wecom_external_userids": ["wmA"],
+            "follow_staff": ["zhangsan"],
+            "tags": ["vip"],
+            "source_ids": {"kingdee": ["100001"]},
+        },
+        {
+            "orders": 3,
+            "revenue": 1200.0,
+            "revenue_by_currency": {"CNY": 1200.0},
+            "revenue_currency": "CNY",
+            "first_order_at": "2026-01-02T10:00:00+08:00",
+            "last_order_at": "2026-05-02T10:00:00+08:00",
+            "last_touch_at": "2026-06-01T09:00:00+08:00",
+            "lifecycle_stage": "repeat",
+            "value_tier": "A",
+            "churn_risk": False,
+            "churn_reason": None,
+        },
+    )
+    return outbound_fields(golden)
+
+
+def _changed(name: str, value: Any) -> Any:
+    """Another plausible value of the same kind (a mobile stays a well-formed mobile)."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int | float):
+        return value + 1
+    if isinstance(value, str):
+        if value.isdigit() and len(value) == 11:
+            return value[:-1] + ("9" if value[-1] != "9" else "8")
+        if name == "wecom_external_userid":
+            return "wmB"
+        if name == "owner":
+            return "lisi"
+        return value + "2"
+    if isinstance(value, list):
+        extra = "13700007777" if name in ("mobiles", "phones") else f"{name}-extra"
+        return [*value, extra]
+    if isinstance(value, dict):
+        return {**value, "extra": 1}
+    return "changed"
+
+
+def _variants(fields: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for name, value in fields.items():
+        if name in ("golden_id", "status"):
+            continue  # the record's identity and its state are the hash's own inputs
+        yield name, {**fields, name: _changed(name, value)}
+        if value not in (None, "", [], {}):
+            yield f"{name}=None", {**fields, name: None}
+
+
+def _requests(server: FakeServer) -> list[tuple[str, str, str, Any]]:
+    out = []
+    for r in server.requests:
+        query = json.dumps(
+            {k: v for k, v in sorted(r.query.items()) if k not in _SESSION_KEYS}, sort_keys=True
+        )
+        try:
+            body = r.json()
+        except ValueError:
+            body = r.body.decode(errors="replace")
+        out.append((r.method, r.path, query, body))
+    return out
+
+
+Push = Callable[[OutboundRecord], list[Any]]
+
+
+def _assert_hash_follows_the_wire(
+    sink_of: Callable[[], Any], push: Push, base: OutboundRecord
+) -> None:
+    """For each field: hash changed <=> what reached the stand-in changed."""
+    sink = sink_of()
+    base_hash, base_sent = wire_hash(sink, base), push(base)
+    assert base_sent, "the base record reached nothing"
+    mismatches = []
+    for name, fields in _variants(base.fields):
+        variant = OutboundRecord(
+            base.golden_id, fields, target_id=base.target_id, source_keys=base.source_keys
+        )
+        hashed = wire_hash(sink, variant) != base_hash
+        sent = push(variant) != base_sent
+        if hashed != sent:
+            mismatches.append(f"{name}: hashed={hashed} sent={sent}")
+    assert not mismatches, mismatches
+
+
+# ---------------------------------------------------------------- Salesforce
+
+
+def _salesforce(**extra: Any) -> tuple[Callable[[], SalesforceSink], Push]:
+    def push(record: OutboundRecord) -> list[Any]:
+        with FakeSalesforce() as server:
+            sink = SalesforceSink(
+                SalesforceSettings(**server.settings(), **extra), sleep=lambda s: None
+            )
+            sink.push([record])
+            sink.close()
+            return [r for r in _requests(server) if "/oauth2/" not in r[1]]
+
+    settings = SalesforceSettings(instance_url="http://127.0.0.1:1", access_token="x", **extra)
+    return lambda: SalesforceSink(settings), push
+
+
+def test_salesforce_request_is_its_wire() -> None:
+    base = OutboundRecord("G0001", _base_fields())
+    with FakeSalesforce() as server:
+        sink = SalesforceSink(SalesforceSettings(**server.settings()), sleep=lambda s: None)
+        sink.push([base])
+        (sent,) = [r.json() for r in server.requests if r.method == "PATCH"]
+        (account,) = sent["records"]
+        ext = sink.settings.external_id_field
+        assert account.pop(ext) == "G0001" and account.pop("attributes") == {"type": "Account"}
+        assert account == sink.wire(base)
+    sink_of, push = _salesforce()
+    _assert_hash_follows_the_wire(sink_of, push, base)
+
+
+def test_salesforce_merged_record_flagged_or_deleted() -> None:
+    merged = OutboundRecord(
+        "G0002", {"golden_id": "G0002", "status": "merged", "merged_into": "G0001"}, "001X"
+    )
+    _assert_hash_follows_the_wire(*_salesforce(), merged)
+    _assert_hash_follows_the_wire(*_salesforce(on_merge="delete"), merged)
+
+
+# ---------------------------------------------------------------- HubSpot
+
+
+def _hubspot(**extra: Any) -> tuple[Callable[[], HubSpotSink], Push]:
+    def push(record: OutboundRecord) -> list[Any]:
+        with FakeHubSpot() as server:
+            if record.target_id:
+                server.upsert_contact(record.target_id, chub_golden_id=record.golden_id)
+            sink = HubSpotSink(HubSpotSettings(**server.settings(), **extra), sleep=lambda s: None)
+            sink.push([record])
+            sink.close()
+            return _requests(server)
+
+    settings = HubSpotSettings(base_url="http://127.0.0.1:1", token="x", **extra)
+    return lambda: HubSpotSink(settings), push
+
+
+def test_hubspot_request_is_its_wire() -> None:
+    base = OutboundRecord("G0001", _base_fields())
+    with FakeHubSpot() as server:
+        sink = HubSpotSink(HubSpotSettings(**server.settings()), sleep=lambda s: None)
+        sink.push([base])
+        (sent,) = [r.json() for r in server.requests if r.path.endswith("/batch/upsert")]
+        (one,) = sent["inputs"]
+        assert (one["id"], one["objectWriteTraceId"]) == ("G0001", "G0001")
+        assert one["properties"] == sink.wire(base)
+    _assert_hash_follows_the_wire(*_hubspot(), base)
+
+
+def test_hubspot_merged_record_flagged_or_archived() -> None:
+    merged = OutboundRecord(
+        "G0002", {"golden_id": "G0002", "status": "merged", "merged_into": "G0001"}, "501"
+    )
+    _assert_hash_follows_the_wire(*_hubspot(), merged)
+    _assert_hash_follows_the_wire(*_hubspot(sink_on_merge="archive"), merged)
+
+
+# ---------------------------------------------------------------- Kingdee
+
+
+def _kingdee(
+    existing: dict[str, Any] | None = None, **extra: Any
+) -> tuple[Callable[[], Any], Push]:
+    def settings(url: str) -> KingdeeSettings:
+        return KingdeeSettings(
+            base_url=url + "/K3Cloud/",
+            acct_id="CHUB01",
+            username="api",
+            password="kd-secret",
+            **extra,
+        )
+
+    def push(record: OutboundRecord) -> list[Any]:
+        customers = [{"FCUSTID": 100001, "FNumber": "C1", "FName": "x"}]
+        if existing:
+            customers.append(existing)
+        with FakeKingdee({"customers": customers}) as server:
+            sink = kingdee_sink(settings(server.url), sleep=lambda s: None)
+            sink.push([record])
+            sink.close()
+            return [r for r in _requests(server) if "AuthService" not in r[1]]
+
+    return lambda: kingdee_sink(settings("http://127.0.0.1:1"), sleep=lambda s: None), push
+
+
+def test_kingdee_member_write_back_hashes_only_the_golden_id() -> None:
+    member = OutboundRecord("G0001", _base_fields(), source_keys=("100001",))
+    _assert_hash_follows_the_wire(*_kingdee(), member)
+    merged = OutboundRecord(
+        "G0002",
+        {"golden_id": "G0002", "status": "merged", "merged_into": "G0001"},
+        source_keys=("100001",),
+    )
+    _assert_hash_follows_the_wire(*_kingdee(), merged)
+
+
+# ---------------------------------------------------------------- WeCom
+
+
+def _wecom() -> tuple[Callable[[], Any], Push]:
+    def push(record: OutboundRecord) -> list[Any]:
+        rows = [
+            {
+                "external_contact": {"external_userid": ext, "name": "张伟", "type": 1},
+                "follow_info": {"userid": user, "createtime": 1_700_000_000 + i},
+            }
+            for i, (ext, user) in enumerate(
+                [("wmA", "zhangsan"), ("wmA", "lisi"), ("wmB", "zhangsan"), ("wmB", "lisi")]
+            )
+        ]
+        with FakeWeCom(rows, [], follow_users=["zhangsan", "lisi"]) as server:
+            sink = wecom_sink(WeComSettings(**server.settings()), sleep=lambda s: None)
+            sink.push([record])
+            sink.close()
+            return [r for r in _requests(server) if not r[1].endswith("/gettoken")]
+
+    def sink_of() -> Any:
+        with FakeWeCom([], []) as server:
+            return wecom_sink(WeComSettings(**server.settings()), sleep=lambda s: None)
+
+    return sink_of, push
+
+
+def test_wecom_hash_follows_what_reaches_the_contact() -> None:
+    _assert_hash_follows_the_wire(*_wecom(), OutboundRecord("G0001", _base_fields()))
