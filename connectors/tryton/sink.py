@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from connectors.contract import (
     ConnectorConfigError,
@@ -42,6 +43,13 @@ class TrytonSink:
         self.prefix = golden_id_prefix
         self.max_attempts = max_attempts
         self._sleep = sleep
+
+    def wire(self, record: OutboundRecord) -> dict[str, Any]:
+        """What reaches Tryton: only the ``chub:`` identifier on the member parties (the
+        parties themselves, the record's own-source keys, are hashed by the publisher)."""
+        if not record.source_keys:
+            return {}
+        return {"code": self.prefix + record.golden_id}
 
     def push(self, records: Sequence[OutboundRecord]) -> list[PushResult]:
         return [self._push_one(record) for record in records]

@@ -15,6 +15,8 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
+
 from connectors.contract import OutboundRecord
 from connectors.fakes._server import FakeServer
 from connectors.fakes.hubspot import FakeHubSpot
@@ -27,6 +29,8 @@ from connectors.kingdee import Settings as KingdeeSettings
 from connectors.kingdee import build_sink as kingdee_sink
 from connectors.salesforce import SalesforceSink
 from connectors.salesforce import Settings as SalesforceSettings
+from connectors.tryton import Settings as TrytonSettings
+from connectors.tryton import build_sink as tryton_sink
 from connectors.wecom import Settings as WeComSettings
 from connectors.wecom import build_sink as wecom_sink
 from integration.pipeline.publish import outbound_fields, wire_hash
@@ -294,3 +298,45 @@ def _wecom() -> tuple[Callable[[], Any], Push]:
 
 def test_wecom_hash_follows_what_reaches_the_contact() -> None:
     _assert_hash_follows_the_wire(*_wecom(), OutboundRecord("G0001", _base_fields()))
+
+
+# ---------------------------------------------------------------- Tryton (JSON-RPC)
+
+
+def _tryton() -> tuple[Callable[[], Any], Push]:
+    """A JSON-RPC double of one party with no identifier yet; the calls it saw are the wire."""
+
+    def settings() -> TrytonSettings:
+        return TrytonSettings(
+            url="http://tryton.test/", database="chub", username="u", password="p"
+        )
+
+    def push(record: OutboundRecord) -> list[Any]:
+        seen: list[Any] = []
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            body = json.loads(request.content)
+            method = body["method"]
+            # the session calls are the same for every record; the JSON-RPC id only counts
+            seen.append(method if method.startswith("common.") else {**body, "id": None})
+            result: Any = None
+            if method == "common.db.login":
+                result = [1, "session"]
+            elif method == "model.res.user.get_preferences":
+                result = {}
+            elif method == "model.party.party.search_read":
+                result = [{"id": 7, "identifiers.": []}]
+            elif method == "model.party.identifier.create":
+                result = [70]
+            return httpx.Response(200, json={"id": body["id"], "result": result, "error": None})
+
+        sink = tryton_sink(settings(), transport=httpx.MockTransport(handler), sleep=lambda s: None)
+        sink.push([record])
+        return seen
+
+    return lambda: tryton_sink(settings()), push
+
+
+def test_tryton_hash_covers_only_the_identifier_it_writes() -> None:
+    party = OutboundRecord("G0001", _base_fields(), source_keys=("7",))
+    _assert_hash_follows_the_wire(*_tryton(), party)
