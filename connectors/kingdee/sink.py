@@ -68,12 +68,19 @@ class KingdeeSink:
 
     def wire(self, record: OutboundRecord) -> dict[str, Any]:
         """What reaches K3Cloud: the golden id (or the survivor's) on the member records,
-        and for a customer we create, its name, phone, address and credit code."""
+        and for a customer we create, its name, phone, address and credit code.
+
+        Once we made the customer (publish hands back its FCUSTID as ``target_id``) a push
+        finds it by number and writes only the golden id, never the name or phone again,
+        so only the golden id is hashed: a new mobile then pushes nothing. A merged or
+        retired record is never created, only marked if it exists."""
         target = self._golden_value(record)
         if record.source_keys:
             return {"golden": target}
         if not self.create_missing:
             return {}
+        if record.target_id or record.fields.get("status") in ("merged", "retired"):
+            return {"golden": target}
         return {"golden": target, "create": self._create_model("", record, check=False)}
 
     def _number(self, golden_id: str) -> str:

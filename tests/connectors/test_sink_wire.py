@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -233,17 +234,17 @@ def test_hubspot_merged_record_flagged_or_archived() -> None:
 # ---------------------------------------------------------------- Kingdee
 
 
+def _kingdee_settings(url: str, **extra: Any) -> KingdeeSettings:
+    return KingdeeSettings(
+        base_url=url + "/K3Cloud/", acct_id="CHUB01", username="api", password="kd-secret", **extra
+    )
+
+
 def _kingdee(
     existing: dict[str, Any] | None = None, **extra: Any
 ) -> tuple[Callable[[], Any], Push]:
     def settings(url: str) -> KingdeeSettings:
-        return KingdeeSettings(
-            base_url=url + "/K3Cloud/",
-            acct_id="CHUB01",
-            username="api",
-            password="kd-secret",
-            **extra,
-        )
+        return _kingdee_settings(url, **extra)
 
     def push(record: OutboundRecord) -> list[Any]:
         customers = [{"FCUSTID": 100001, "FNumber": "C1", "FName": "x"}]
@@ -267,6 +268,59 @@ def test_kingdee_member_write_back_hashes_only_the_golden_id() -> None:
         source_keys=("100001",),
     )
     _assert_hash_follows_the_wire(*_kingdee(), merged)
+
+
+def _kingdee_created() -> tuple[Callable[[], Any], Push, Callable[[str], str]]:
+    """create_missing after the first push made the customer: a stand-in in which the base
+    record was pushed (and so created) once; what reaches it on the *next* push is the
+    wire, and the next record carries the FCUSTID the create answered (as publish keeps it
+    in ``target_id``)."""
+    sink_of, _ = _kingdee(create_missing=True)
+    created: dict[str, str] = {}
+
+    def push(record: OutboundRecord) -> list[Any]:
+        with FakeKingdee({"customers": []}) as server:
+            sink = kingdee_sink(
+                _kingdee_settings(server.url, create_missing=True), sleep=lambda s: None
+            )
+            first = OutboundRecord(record.golden_id, _base_fields())
+            (made,) = sink.push([first])
+            assert made.ok and made.created and made.target_id, made
+            created[record.golden_id] = made.target_id
+            server.requests.clear()
+            (again,) = sink.push([replace(record, target_id=made.target_id)])
+            assert again.ok, again
+            assert server.creations == {f"CHUB-{record.golden_id}": 1}  # never a second one
+            sink.close()
+            return [r for r in _requests(server) if "AuthService" not in r[1]]
+
+    def target_of(golden_id: str) -> str:
+        return created[golden_id]
+
+    return sink_of, push, target_of
+
+
+def test_kingdee_create_missing_hashes_the_customer_it_creates() -> None:
+    """Before the customer exists: the create carries name, phone, address and credit code,
+    so each of them (and nothing else) changes the hash."""
+    own = OutboundRecord("G0001", _base_fields())
+    _assert_hash_follows_the_wire(*_kingdee(create_missing=True), own)
+
+
+def test_kingdee_create_missing_after_creation_hashes_only_the_golden_id() -> None:
+    """After the first push made the customer, a push looks it up by number and writes the
+    golden id only if it differs: a new name or mobile reaches nothing, so it must not
+    change the hash either (it did: the create model was hashed on every push)."""
+    sink_of, push, target_of = _kingdee_created()
+    push(OutboundRecord("G0001", _base_fields()))  # learn the FCUSTID the stand-in gives
+    own = OutboundRecord("G0001", _base_fields(), target_id=target_of("G0001"))
+    _assert_hash_follows_the_wire(sink_of, push, own)
+    merged = OutboundRecord(
+        "G0001",
+        {"golden_id": "G0001", "status": "merged", "merged_into": "G0009"},
+        target_id=target_of("G0001"),
+    )
+    _assert_hash_follows_the_wire(sink_of, push, merged)
 
 
 # ---------------------------------------------------------------- WeCom
