@@ -25,9 +25,12 @@ Two Dagster jobs run it (integration/partitioned_job.py): ``partitioned_resoluti
 run with a dynamic step per bucket, and ``resolve_bucket_partition``, the buckets as static
 partitions (a backfill of all of them is one run per bucket).
 
-What this does not do (yet): write the result into the hub. The hub's crosswalk, events
-and review pairs are written by the single-step resolve (integration/pipeline/resolve.py);
-the partitioned job reports its clusters and how many differ from the hub's.
+``combine_buckets`` puts the buckets' results back together as the one ``Resolution`` the
+whole run would have given: the clusters and their changes in the whole run's order, the
+scored pairs worth reporting, and the engine's state (prepared records, candidates,
+comparison levels, components, cluster labels) over all records, so that the job's last
+step writes the crosswalk, identity events, review pairs and matching state exactly as
+the single-step resolve does, and a later single-step run goes on incrementally from it.
 """
 
 from __future__ import annotations
@@ -42,17 +45,22 @@ import numpy as np
 import dedupe
 from dedupe.blocking import blocking_passes, candidate_pairs, pass_keys
 from dedupe.cluster import components
+from dedupe.engine import _State
+from dedupe.ids import ClusterChange
 from dedupe.prepare import Prepared, prepare
 from integration.errors import ChubError
 
 __all__ = [
     "BucketInput",
     "BucketPlan",
+    "BucketResult",
     "PartitionError",
     "bucket_name",
+    "combine_buckets",
     "merge_buckets",
     "plan_buckets",
     "resolve_bucket",
+    "resolve_bucket_result",
     "split_inputs",
 ]
 
@@ -83,6 +91,8 @@ class BucketPlan:
     components: int = 0
     largest_component: int = 0
     stats: dict[str, Any] = field(default_factory=dict)
+    #: every record normalized once (what the whole run's state keeps; combine_buckets)
+    prep: Prepared | None = field(default=None, repr=False)
 
 
 def _signature(prep: Prepared) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -200,6 +210,7 @@ def plan_buckets(
         passes=passes,
         components=len(first_ids),
         largest_component=int(sizes.max()) if len(sizes) else 0,
+        prep=prep,
     )
 
 
@@ -260,13 +271,39 @@ def split_inputs(
     return [out[name] for name in sorted(out)]
 
 
-def resolve_bucket(
+@dataclass
+class BucketResult:
+    """One bucket's resolution in the bucket's own record indices (picklable: it
+    crosses processes): what ``combine_buckets`` needs to rebuild the whole run's."""
+
+    name: str
+    #: the bucket's record ids, sorted (index -> id, as the engine numbers them)
+    ids: list[str]
+    clusters: dict[str, str]
+    changes: list[ClusterChange]
+    #: whether the bucket ran with previous ids (False: every record of it is new)
+    had_previous: bool
+    cand: np.ndarray
+    levels: np.ndarray
+    bits: np.ndarray
+    comp: np.ndarray
+    labels: np.ndarray
+    must: list[tuple[str, str]]
+    cannot: list[tuple[str, str]]
+    #: the reported pairs: left, right, probability, levels, weights (bucket indices)
+    pair_arrays: tuple[np.ndarray, ...]
+    decisions: list[str]
+    notes: list[str]
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def resolve_bucket_result(
     bucket: BucketInput,
     spec: dedupe.MatchSpec,
     settings: dedupe.MatchSettings,
     model: dedupe.Model,
-) -> dict[str, str]:
-    """The bucket's records resolved under ``model``: record id -> cluster id."""
+) -> BucketResult:
+    """The bucket's records resolved under ``model``, with its pairs and engine state."""
     res = dedupe.resolve(
         bucket.records,
         spec,
@@ -278,7 +315,9 @@ def resolve_bucket(
         model=model,
     )
     state = res.state
-    if state is not None and bucket.records:
+    if state is None:
+        raise PartitionError(f"bucket {bucket.name}: the engine kept no state")
+    if bucket.records:
         fields, passes = _signature(state.prep)
         if fields != bucket.fields or passes != bucket.passes:
             differ = sorted(set(passes) ^ set(bucket.passes)) or sorted(
@@ -289,7 +328,192 @@ def resolve_bucket(
                 f"from its records than from all records ({', '.join(differ)}): resolve in "
                 "one bucket"
             )
-    return dict(res.clusters)
+    _ids, _names, left, right, prob, levels, bits, _types, dec, notes = res._pair_data
+    return BucketResult(
+        name=bucket.name,
+        ids=list(state.prep.ids),
+        clusters=dict(res.clusters),
+        changes=list(res.changes),
+        had_previous=bool(bucket.previous),
+        cand=state.cand,
+        levels=state.levels,
+        bits=state.bits,
+        comp=state.comp,
+        labels=state.labels,
+        must=list(state.must),
+        cannot=list(state.cannot),
+        pair_arrays=(left, right, prob, levels, bits),
+        decisions=list(dec),
+        notes=list(notes),
+        stats=dict(res.stats),
+    )
+
+
+def resolve_bucket(
+    bucket: BucketInput,
+    spec: dedupe.MatchSpec,
+    settings: dedupe.MatchSettings,
+    model: dedupe.Model,
+) -> dict[str, str]:
+    """The bucket's records resolved under ``model``: record id -> cluster id."""
+    return resolve_bucket_result(bucket, spec, settings, model).clusters
+
+
+def _by_code(left: np.ndarray, right: np.ndarray, n: int) -> np.ndarray:
+    """The order of pairs (i < j) by i * n + j: the order the engine keeps them in."""
+    return np.argsort(left.astype(np.int64) * n + right.astype(np.int64), kind="stable")
+
+
+def combine_buckets(
+    results: Sequence[BucketResult],
+    prep: Prepared,
+    spec: dedupe.MatchSpec,
+    settings: dedupe.MatchSettings,
+    model: dedupe.Model,
+    previous: Mapping[str, str] | None = None,
+) -> dedupe.Resolution:
+    """The buckets' results as the ``Resolution`` one ``dedupe.resolve`` of all records
+    (``prep``, the plan's) under ``model`` and ``previous`` gives: the clusters and
+    changes in its order (the crosswalk and identity events are written in that order),
+    the reported pairs in its order, and its state, so a later incremental run goes on
+    from it.
+
+    No candidate pair, decision or previous cluster crosses two buckets (the plan made
+    them so), so renumbering each bucket's record indices to the whole run's is all it
+    takes; the cluster labels (the smallest member's index) and components (numbered
+    by their smallest record) keep their meaning since the renumbering keeps order."""
+    ids, n = prep.ids, prep.n
+    index = {rid: i for i, rid in enumerate(ids)}
+    clusters = merge_buckets(r.clusters for r in results)
+    labels = np.full(n, -1, np.int64)
+    comp_first = np.full(n, -1, np.int64)
+    cands, levels, bits = [], [], []
+    pairs: list[list[np.ndarray]] = [[] for _ in range(5)]
+    decisions: list[str] = []
+    notes: list[str] = []
+    must: list[tuple[str, str]] = []
+    cannot: list[tuple[str, str]] = []
+    keyed: list[tuple[tuple[int, Any], ClusterChange]] = []
+    whole_has_previous = any(r.had_previous for r in results)
+    for r in results:
+        missing = [rid for rid in r.ids if rid not in index]
+        if missing:
+            raise PartitionError(f"bucket {r.name} holds records the plan has not: {missing[:3]}")
+        g = np.fromiter((index[rid] for rid in r.ids), np.int64, len(r.ids))
+        if (labels[g] >= 0).any():
+            raise PartitionError(f"bucket {r.name} holds records another bucket holds too")
+        labels[g] = g[r.labels]
+        if len(g):
+            comp_first[g] = g[np.unique(r.comp, return_index=True)[1]][r.comp]
+        cands.append(g[r.cand.astype(np.int64)].reshape(-1, 2))
+        levels.append(r.levels)
+        bits.append(r.bits)
+        left, right, *rest = r.pair_arrays
+        pairs[0].append(g[left.astype(np.int64)])
+        pairs[1].append(g[right.astype(np.int64)])
+        for k, arr in enumerate(rest, start=2):
+            pairs[k].append(arr)
+        decisions.extend(r.decisions)
+        notes.extend(r.notes)
+        must.extend(r.must)
+        cannot.extend(r.cannot)
+        changes = r.changes
+        if whole_has_previous and not r.had_previous:
+            changes = _created(r.ids, r.labels, r.clusters)
+        for c in changes:
+            if c.kind == "left":
+                keyed.append(((1, c.cluster_id), c))
+            else:
+                keyed.append(((0, int(labels[index[c.records[0]]])), c))
+    # records of the previous run no longer in the data are in no bucket: their clusters
+    # are told here, as the whole run tells them (by cluster id, after the others)
+    gone: dict[str, list[str]] = {}
+    for rid, cid in (previous or {}).items():
+        if rid not in index:
+            gone.setdefault(cid, []).append(rid)
+    told = {c.cluster_id for (first, _), c in keyed if first == 1}
+    for cid in sorted(set(gone) - told):
+        keyed.append(((1, cid), ClusterChange("left", cid, tuple(sorted(gone[cid])))))
+    if (labels < 0).any():
+        lost = [ids[i] for i in np.flatnonzero(labels < 0)[:3].tolist()]
+        raise PartitionError(f"no bucket resolved records {lost} of the plan")
+    width = len(prep.fields)
+    cand = np.concatenate(cands) if cands else np.zeros((0, 2), np.int64)
+    order = _by_code(cand[:, 0], cand[:, 1], n)
+    cand = cand[order]
+    lv = np.concatenate(levels)[order] if levels else np.zeros((0, width), np.int8)
+    bt = np.concatenate(bits)[order] if bits else np.zeros((0, width), np.float32)
+    # no bucket at all (no record left): the arrays of a run without pairs
+    empty = (np.zeros(0, np.int64),) * 3 + (lv[:0], bt[:0])
+    p = [np.concatenate(parts) if parts else empty[k] for k, parts in enumerate(pairs)]
+    sel = _by_code(p[0], p[1], n)
+    p = [a[sel] for a in p]
+    dec = [decisions[k] for k in sel.tolist()]
+    nts = [notes[k] for k in sel.tolist()]
+    # the whole run's order: clusters by their smallest member, members by id
+    mapping = {ids[i]: clusters[ids[i]] for i in np.lexsort((np.arange(n), labels)).tolist()}
+    keyed.sort(key=lambda kc: kc[0])
+    position = index.__getitem__
+    must.sort(key=lambda ab: (position(ab[0]), position(ab[1])))
+    cannot.sort(key=lambda ab: (position(ab[0]), position(ab[1])))
+    state = _State(
+        spec,
+        settings,
+        prep,
+        must,
+        cannot,
+        cand,
+        lv,
+        bt,
+        np.unique(comp_first, return_inverse=True)[1].reshape(-1),
+        labels,
+    )
+    names = list(prep.fields)
+    stats: dict[str, Any] = {
+        "records": n,
+        "candidate_pairs": int(len(cand)),
+        "clusters": len(set(mapping.values())),
+        "pairs_reported": len(dec),
+        "merge_pairs": sum(1 for d in dec if d == "merge"),
+        "review_pairs": sum(1 for d in dec if d == "review"),
+        "prior": model.prior,
+        "buckets": len(results),
+    }
+    return dedupe.Resolution(
+        clusters=mapping,
+        changes=[c for _, c in keyed],
+        model=model,
+        stats=stats,
+        _pair_data=(
+            ids,
+            names,
+            p[0],
+            p[1],
+            p[2],
+            p[3],
+            p[4],
+            [prep.fields[k].type for k in names],
+            dec,
+            nts,
+        ),
+        ids=ids,
+        state=state,
+    )
+
+
+def _created(
+    ids: list[str], labels: np.ndarray, clusters: Mapping[str, str]
+) -> list[ClusterChange]:
+    """The changes the whole run reports for a bucket of new records only: a bucket
+    without previous ids names only its clusters of several records (a first run's
+    changes), the whole run every cluster as created (a re-run's)."""
+    groups: dict[int, list[str]] = {}
+    for i in np.lexsort((np.arange(len(ids)), labels)).tolist():
+        groups.setdefault(int(labels[i]), []).append(ids[i])
+    return [
+        ClusterChange("created", clusters[members[0]], tuple(members))
+        for _, members in sorted(groups.items())
+    ]
 
 
 def merge_buckets(results: Iterable[Mapping[str, str]]) -> dict[str, str]:

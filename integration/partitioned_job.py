@@ -3,45 +3,72 @@ one step per bucket, so the buckets run in parallel on whichever executor runs t
 (the multiprocess executor on one machine; the Celery or Kubernetes executor across
 many, docs/deploy.md).
 
-plan (reads the rows, the stored model and the decisions; splits the records,
-integration/partitioned.py) -> one ``resolve_bucket`` step per non-empty bucket
-(dynamic outputs keyed by bucket) -> merge (one crosswalk; how many records it puts in
-another golden record than the hub's crosswalk; written to
-``<artifacts_dir>/partitioned_resolution.json``).
+plan (reads the rows, the stored model, the crosswalk and the decisions; splits the
+records, integration/partitioned.py) -> one ``resolve_bucket_step`` per non-empty bucket
+(dynamic outputs keyed by bucket) -> ``write_bucket_resolution``: the one writer. Under
+the hub lock ``resolve`` (and in the ``hub_writer`` pool) it checks that nothing moved a
+record since the plan read the hub, puts the buckets back together as the whole run's
+result and writes the crosswalk, identity events, review pairs and matching state as the
+single-step resolve (``customer_clusters``) does, through the same functions, then
+reports a materialization of ``customer_clusters`` so the golden records and publishing
+downstream follow. The merged crosswalk also goes to
+``<artifacts_dir>/partitioned_resolution.json``.
 
-``resolve_bucket_partition`` is the same work with the buckets as static Dagster
+``resolve_bucket_partition`` is the same bucket work with the buckets as static Dagster
 partitions: each partition's run plans (the same plan in every run) and resolves its own
-bucket into ``<artifacts_dir>/partitioned_resolution/<bucket>.json``.
+bucket into ``<artifacts_dir>/partitioned_resolution/<bucket>.json``; it does not write
+the hub (its runs are separate runs, with no last step to combine them).
 
 The model is the one the hub stored (the nightly refit learns it): the buckets do the
-comparing, scoring and clustering, not the learning. The job does not write the hub's
-crosswalk: that stays the single-step resolve's (``customer_clusters``).
+comparing, scoring and clustering, not the learning.
 """
 
+import hashlib
 import json
 import os
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 import dedupe
-from integration.identity import effective_constraints, golden_ages
+from dedupe.prepare import Prepared
+from integration.assets import HUB_WRITER_POOL, one_writer
+from integration.identity import Constraints, effective_constraints, golden_ages
 from integration.partitioned import (
     BucketInput,
     BucketPlan,
+    BucketResult,
     bucket_name,
-    merge_buckets,
+    combine_buckets,
     plan_buckets,
     resolve_bucket,
+    resolve_bucket_result,
     split_inputs,
 )
-from integration.pipeline.resolve import RESOLVABLE, SPEC_FIELDS, load_matching_state
+from integration.pipeline.resolve import (
+    RESOLVABLE,
+    ResolveReport,
+    _apply,
+    _fill,
+    _issued,
+    _read_rows,
+    _recent,
+    _Row,
+    _row_columns,
+    _save_state,
+    _watermarks,
+    load_matching_state,
+)
 from integration.resources import HubResource
-from integration.store import CustomerRow, GoldenMember, session_scope
+from integration.status import review_queue_size
+from integration.store import GoldenMember, session_scope
+from integration.store.models import MatchingState
 
 __all__ = [
     "BUCKET_JOB",
@@ -66,54 +93,113 @@ class PlanConfig(dg.Config):
     buckets: int = 8
 
 
-def _hub_inputs(hub: HubResource) -> dict[str, Any]:
+@dataclass
+class HubSnapshot:
+    """What the plan read from the hub, for the last step (picklable: it crosses
+    processes): the rows the buckets resolve, the crosswalk and decisions they obey, and
+    a digest of everything a writer between the plan and the last step would change."""
+
+    #: every customer row of every source, whatever its verdict (watermarks, removals)
+    rows: list[_Row]
+    records: list[dict[str, Any]]
+    model: dedupe.Model
+    constraints: Constraints
+    previous: dict[str, str]
+    ages: dict[str, int]
+    watermarks: dict[str, str]
+    recent: dict[str, int]
+    fitted_at: str
+    token: str
+    prep: Prepared | None = field(default=None, repr=False)
+
+
+def _hub_token(session: Session, previous: dict[str, str]) -> str:
+    """A digest of what the buckets' result depends on besides the rows: the matching
+    state's version, the rows marked dirty, the crosswalk and the decisions in force.
+    Rows that change meanwhile need no check: the state's watermarks are the plan's,
+    so the next run matches them."""
+    state = session.get(MatchingState, "engine")
+    dirty = session.scalar(select(MatchingState.meta).where(MatchingState.name == "engine.dirty"))
+    c = effective_constraints(session)
+    body = json.dumps(
+        [
+            state.version if state is not None else None,
+            sorted((dirty or {}).get("rows", [])),
+            sorted(previous.items()),
+            sorted(c.must_refs),
+            sorted(c.cannot_refs),
+        ],
+        default=str,
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _crosswalk(session: Session) -> dict[str, str]:
+    q = select(
+        GoldenMember.source, GoldenMember.stream, GoldenMember.source_key, GoldenMember.golden_id
+    )
+    return {f"{s}:{t}:{k}": g for s, t, k, g in session.execute(q)}
+
+
+def _snapshot(hub: HubResource) -> HubSnapshot:
     h = hub.get()
+    blocked = h.blocked_sources()
+    if blocked:
+        # the single step keeps a held-back source's rows as the stored state has them;
+        # the buckets can only resolve the rows the hub has now
+        raise dg.Failure(
+            f"sources {', '.join(sorted(blocked))} are held back from resolution (too many "
+            "rows fail quality): resolve with `customer_clusters` (`chub resolve`), which "
+            "keeps their last rows, or fix the source first"
+        )
     with session_scope(h.engine) as session:
-        loaded = load_matching_state(session)
+        loaded = load_matching_state(session, h.match_spec, h.match_settings)
         if loaded is None:
             raise dg.Failure(
                 "the hub has no matching model yet: run `chub resolve` (or the "
                 "resolve_and_publish job) once, it learns and stores one"
             )
-        q = select(
-            CustomerRow.source, CustomerRow.stream, CustomerRow.source_key, CustomerRow.fields
-        ).where(CustomerRow.verdict.in_(RESOLVABLE))
-        records = [
-            {"id": f"{a}:{b}:{c}", **{f: (v or {}).get(f) for f in SPEC_FIELDS}}
-            for a, b, c, v in session.execute(q)
-        ]
+        rows = _read_rows(session, _row_columns())
         constraints = effective_constraints(session)
-        members = select(
-            GoldenMember.source,
-            GoldenMember.stream,
-            GoldenMember.source_key,
-            GoldenMember.golden_id,
+        previous = _crosswalk(session)
+        return HubSnapshot(
+            rows=rows,
+            records=[r.record for r in rows if r.verdict in RESOLVABLE],
+            model=loaded.base.model,
+            constraints=constraints,
+            previous=previous,
+            ages=dict(golden_ages(session)),
+            watermarks=loaded.watermarks,
+            recent=loaded.recent,
+            fitted_at=str(loaded.meta.get("fitted_at", "")),
+            token=_hub_token(session, previous),
         )
-        previous = {f"{s}:{t}:{k}": g for s, t, k, g in session.execute(members)}
-        ages = dict(golden_ages(session))
-    return {
-        "records": records,
-        "model": loaded.base.model,
-        "must": constraints.must_refs,
-        "cannot": constraints.cannot_refs,
-        "previous": previous,
-        "ages": ages,
-        "spec": h.match_spec,
-        "settings": h.match_settings,
-    }
 
 
-def _bucket_inputs(got: dict[str, Any], plan: BucketPlan) -> Iterator[BucketInput]:
+def _plan(hub: HubResource, got: HubSnapshot, buckets: int) -> BucketPlan:
+    h = hub.get()
+    return plan_buckets(
+        got.records,
+        h.match_spec,
+        h.match_settings,
+        buckets,
+        must_link=got.constraints.must_refs,
+        cannot_link=got.constraints.cannot_refs,
+        previous=got.previous,
+    )
+
+
+def _bucket_inputs(hub: HubResource, got: HubSnapshot, plan: BucketPlan) -> Iterator[BucketInput]:
     """The plan's buckets, each with the records, decisions and previous clusters it needs
     (the dynamic job's plan step and each partition run split the same way)."""
     yield from split_inputs(
-        got["records"],
+        got.records,
         plan,
-        got["spec"].id,
-        must_link=got["must"],
-        cannot_link=got["cannot"],
-        previous=got["previous"],
-        cluster_age=got["ages"],
+        hub.get().match_spec.id,
+        must_link=got.constraints.must_refs,
+        cannot_link=got.constraints.cannot_refs,
+        previous=got.previous,
+        cluster_age=got.ages,
     )
 
 
@@ -121,6 +207,7 @@ def _bucket_inputs(got: dict[str, Any], plan: BucketPlan) -> Iterator[BucketInpu
     out={
         "buckets": dg.DynamicOut(BucketInput),
         "model": dg.Out(dedupe.Model),
+        "snapshot": dg.Out(HubSnapshot),
     },
     description="Split the hub's rows into blocking buckets no key, decision or cluster crosses.",
 )
@@ -130,21 +217,13 @@ def plan_resolution_buckets(
     if config.buckets < 1:
         raise dg.Failure(f"buckets must be at least 1, not {config.buckets}")
     started = time.monotonic()
-    got = _hub_inputs(hub)
-    plan = plan_buckets(
-        got["records"],
-        got["spec"],
-        got["settings"],
-        config.buckets,
-        must_link=got["must"],
-        cannot_link=got["cannot"],
-        previous=got["previous"],
-    )
+    got = _snapshot(hub)
+    plan = _plan(hub, got, config.buckets)
     if not plan.exact:
         context.log.warning(f"resolving in one bucket: {plan.reason}")
     # the plan's figures ride on the model output (a dynamic output's are per bucket)
     plan_meta: dict[str, Any] = {
-        "records": len(got["records"]),
+        "records": len(got.records),
         "buckets": len(plan.buckets),
         "exact_split": plan.exact,
         "why_not_split": plan.reason or "-",
@@ -153,59 +232,134 @@ def plan_resolution_buckets(
         "bucket_sizes": dg.MetadataValue.json({k: len(v) for k, v in plan.buckets.items()}),
         "seconds": round(time.monotonic() - started, 3),
     }
-    yield dg.Output(got["model"], "model", metadata=plan_meta)
-    for bucket in _bucket_inputs(got, plan):
+    yield dg.Output(got.model, "model", metadata=plan_meta)
+    inputs = list(_bucket_inputs(hub, got, plan))
+    # the last step keeps every record normalized once (the whole run's state); the
+    # records themselves are the buckets' from here on
+    got.prep, got.records = plan.prep, []
+    yield dg.Output(got, "snapshot")
+    for bucket in inputs:
         yield dg.DynamicOutput(bucket, mapping_key=bucket.name, output_name="buckets")
 
 
 @dg.op(description="Resolve one bucket's records under the stored model.")
 def resolve_bucket_step(
     context: dg.OpExecutionContext, hub: HubResource, bucket: BucketInput, model: dedupe.Model
-) -> dict[str, str]:
+) -> BucketResult:
     h = hub.get()
     started = time.time()
-    clusters = resolve_bucket(bucket, h.match_spec, h.match_settings, model)
+    result = resolve_bucket_result(bucket, h.match_spec, h.match_settings, model)
     context.add_output_metadata(
         {
             "bucket": bucket.name,
             "records": len(bucket.records),
-            "clusters": len(set(clusters.values())),
+            "clusters": len(set(result.clusters.values())),
+            "candidate_pairs": len(result.cand),
             # which process resolved it, and when: parallel steps are visible in the UI
             "pid": os.getpid(),
             "started": started,
             "finished": time.time(),
         }
     )
-    return clusters
+    return result
 
 
-@dg.op(description="The buckets' clusters as one crosswalk, compared with the hub's.")
-def merge_bucket_clusters(
-    context: dg.OpExecutionContext, hub: HubResource, results: list[dict[str, str]]
+def write_buckets(
+    hub: HubResource, got: HubSnapshot, results: list[BucketResult], run_id: str | None
+) -> tuple[ResolveReport, dict[str, str]]:
+    """The buckets' result into the hub as the single-step resolve writes its own: one
+    writer under the hub lock, in the transactions resolve uses. Refused, with nothing
+    written, when another writer changed the crosswalk, the decisions or the state since
+    the plan read them."""
+    h = hub.get()
+    started = time.monotonic()
+    if got.prep is None:
+        raise dg.Failure("the plan step passed no prepared records")
+    spec, settings = h.match_spec, h.match_settings
+    report = ResolveReport(mode="partitioned")
+    with one_writer(h):
+        with session_scope(h.engine) as session:
+            if _hub_token(session, _crosswalk(session)) != got.token:
+                raise dg.Failure(
+                    "the hub changed while the buckets ran (another resolve, a placement or "
+                    "an admin decision): nothing was written; run the job again"
+                )
+        res = combine_buckets(results, got.prep, spec, settings, got.model, got.previous)
+        by_ref = {r.ref: r for r in got.rows}
+        fresh = set(res.clusters.values()) - set(got.previous.values())
+        with session_scope(h.engine) as session:
+            issued = _issued(session, among=fresh)
+        removed = {}
+        for ref in got.previous:
+            if ref not in res.clusters:
+                row = by_ref.get(ref)
+                removed[ref] = "deletion" if row is None or row.verdict == "deleted" else "source"
+        applied = _apply(
+            h.engine,
+            res,
+            got.previous,
+            issued,
+            new_rows={ref: by_ref[ref] for ref in res.clusters},
+            removed=removed,
+            touched=None,
+            cause="engine",
+            run_id=run_id,
+        )
+        with session_scope(h.engine) as session:
+            marks = _watermarks(got.rows, got.watermarks)
+            _save_state(
+                session,
+                res,
+                spec,
+                settings,
+                marks,
+                _recent(got.rows, marks, got.recent),
+                fitted_at=got.fitted_at,
+                mode="partitioned",
+            )
+    report.rows_matched = len(res.clusters)
+    report.rows_removed = len(removed)
+    _fill(report, res, applied, got.constraints)
+    report.seconds = round(time.monotonic() - started, 3)
+    return report, dict(res.clusters)
+
+
+@dg.op(
+    pool=HUB_WRITER_POOL,
+    description=(
+        "The one writer: the buckets' clusters into the hub's crosswalk, identity events, "
+        "review pairs and matching state, as the single-step resolve writes them."
+    ),
+)
+def write_bucket_resolution(
+    context: dg.OpExecutionContext,
+    hub: HubResource,
+    snapshot: HubSnapshot,
+    results: list[BucketResult],
 ) -> dict[str, str]:
     h = hub.get()
-    merged = merge_buckets(results)
-    with session_scope(h.engine) as session:
-        q = select(
-            GoldenMember.source,
-            GoldenMember.stream,
-            GoldenMember.source_key,
-            GoldenMember.golden_id,
-        )
-        hub_ids = {f"{s}:{t}:{k}": g for s, t, k, g in session.execute(q)}
-    differing = sum(1 for rid, cid in merged.items() if hub_ids.get(rid) != cid)
+    report, merged = write_buckets(hub, snapshot, results, context.run_id)
     out = h.settings.resolve_path(h.settings.hub.artifacts_dir) / "partitioned_resolution.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(merged, sort_keys=True, ensure_ascii=False))
-    context.add_output_metadata(
-        {
-            "records": len(merged),
-            "clusters": len(set(merged.values())),
-            "buckets": len(results),
-            "records_not_as_in_hub": differing,
-            "written_to": str(out),
-        }
+    h.say(
+        f"  resolved {report.rows} rows in {len(results)} buckets into {report.clusters} "
+        f"clusters: {report.auto_merged_pairs} pairs auto-merged, {report.review_pairs} "
+        "queued for review"
     )
+    meta: dict[str, Any] = {
+        **report.as_metadata(),
+        "buckets": len(results),
+        "written_to": str(out),
+        "review_queue": review_queue_size(h.engine),
+    }
+    meta = {
+        k: dg.MetadataValue.json(v) if isinstance(v, (list, dict)) else v for k, v in meta.items()
+    }
+    # the clusters the single-step asset would have written are written: the asset graph
+    # sees them as a new materialization, and the golden records downstream follow
+    context.log_event(dg.AssetMaterialization(asset_key="customer_clusters", metadata=meta))
+    context.add_output_metadata(meta)
     return merged
 
 
@@ -214,13 +368,14 @@ def build_partitioned_job() -> dg.JobDefinition:
         name=PARTITIONED_JOB,
         description=(
             "Resolve the hub's rows by blocking buckets, one parallel step per bucket, under "
-            "the stored model; the same clusters as one process (scale-out)."
+            "the stored model, and write the crosswalk, identity events, review pairs and "
+            "matching state as the single-step resolve does (scale-out)."
         ),
     )
     def _job() -> None:
-        buckets, model = plan_resolution_buckets()
+        buckets, model, snapshot = plan_resolution_buckets()
         done = buckets.map(lambda b: resolve_bucket_step(b, model))
-        merge_bucket_clusters(done.collect())
+        write_bucket_resolution(snapshot, done.collect())
 
     return _job
 
@@ -234,22 +389,15 @@ def bucket_result_path(hub: HubResource, bucket: str) -> Path:
 @dg.op(description="Plan the buckets and resolve the one this run's partition names.")
 def resolve_partition_bucket(context: dg.OpExecutionContext, hub: HubResource) -> None:
     bucket = context.partition_key
-    got = _hub_inputs(hub)
+    got = _snapshot(hub)
     # every partition's run makes the same plan (it is deterministic): no run has to wait
     # for another, at the price of normalizing and blocking every record in each run
-    plan = plan_buckets(
-        got["records"],
-        got["spec"],
-        got["settings"],
-        BUCKET_COUNT,
-        must_link=got["must"],
-        cannot_link=got["cannot"],
-        previous=got["previous"],
-    )
-    inputs = {b.name: b for b in _bucket_inputs(got, plan)}
+    plan = _plan(hub, got, BUCKET_COUNT)
+    inputs = {b.name: b for b in _bucket_inputs(hub, got, plan)}
     mine = inputs.get(bucket)
+    h = hub.get()
     clusters = (
-        {} if mine is None else resolve_bucket(mine, got["spec"], got["settings"], got["model"])
+        {} if mine is None else resolve_bucket(mine, h.match_spec, h.match_settings, got.model)
     )
     out = bucket_result_path(hub, bucket)
     out.parent.mkdir(parents=True, exist_ok=True)
