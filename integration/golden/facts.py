@@ -23,7 +23,21 @@ the same facts.
   usual interval, ``lost`` beyond ``lost_factor`` times; a customer without a usual
   interval yet (one order) uses ``dormant_after_days`` / ``lost_after_days``.
 - **value tier** by RFM: recency, frequency and monetary value each score 1..3 against
-  their thresholds; the sum makes tier A / B / C (``none`` without orders).
+  their thresholds; the sum makes tier A / B / C (``none`` without orders). The
+  monetary thresholds are in the base currency, so ``m`` scores the converted
+  ``revenue`` when every currency the customer paid in converts. A currency without a
+  rate is not guessed, and not taken as 0 either (that would score a customer who pays
+  only in it as one who spent nothing):
+
+  - if what converts already reaches the top threshold, ``m`` is 3 whatever the rest is;
+  - otherwise ``m`` is unknown (``None`` in ``rfm``, the currencies are named in
+    ``unconverted_currencies``) and the tier is judged on recency and frequency, their
+    sum scaled by 3/2 to the 3..9 range of the three scores; it is never below the
+    tier of r + f + the score of what converts (a lower bound of the true sum, as the
+    unconverted amounts only add to it).
+
+  An unconverted currency whose orders sum to 0 changes nothing; one that sums below 0
+  (credit notes landed as orders) leaves ``m`` unknown and the bound at m = 1.
 - **churn risk**: raised when the time since the last order exceeds ``churn_factor``
   usual intervals (or ``dormant_after_days`` without one), or when
   ``complaints_for_risk`` tickets arrived within ``complaint_window_days``; the reasons
@@ -126,8 +140,9 @@ def compute_facts(
     usual = facts["usual_interval_days"]
     facts["days_since_last_order"] = round(since_last, 1) if since_last is not None else None
     facts["lifecycle_stage"] = lifecycle_stage(len(orders), since_last, usual, settings)
-    facts["rfm"] = rfm(len(orders), since_last, facts["revenue"], settings)
-    facts["value_tier"] = value_tier(facts["rfm"], settings)
+    m, m_at_least = monetary_score(facts["revenue_by_currency"], currency, settings)
+    facts["rfm"] = rfm(len(orders), since_last, m, settings)
+    facts["value_tier"] = value_tier(facts["rfm"], settings, m_at_least=m_at_least)
     reasons = churn_reasons(events, since_last, usual, as_of, settings)
     facts["churn_risk"] = bool(reasons)
     facts["churn_reason"] = "; ".join(reasons) or None
@@ -181,22 +196,45 @@ def _score(value: float, best: float, good: float, *, lower_is_better: bool = Fa
     return 3 if value >= best else 2 if value >= good else 1
 
 
+def monetary_score(
+    revenue_by_currency: dict[str, float], currency: CurrencySettings, settings: FactSettings
+) -> tuple[int | None, int]:
+    """The RFM ``m`` (``None`` when a currency without a rate keeps it from being judged)
+    and the least ``m`` can be, by the rule in the module docstring."""
+    rates = {**currency.rates, currency.base: 1.0}
+    known = sum(v * rates[c] for c, v in revenue_by_currency.items() if c in rates)
+    unconverted = [v for c, v in revenue_by_currency.items() if c not in rates and v != 0]
+    score = _score(known, *settings.monetary) if known > 0 else 1
+    if not unconverted:
+        return score, score
+    if any(v < 0 for v in unconverted):
+        return None, 1  # what converts is no lower bound when the rest may subtract
+    if score == 3:
+        return 3, 3  # the top score whatever the unconverted rest adds
+    return None, score
+
+
 def rfm(
-    orders: int, since_last: float | None, revenue: float, settings: FactSettings
-) -> dict[str, int] | None:
+    orders: int, since_last: float | None, m: int | None, settings: FactSettings
+) -> dict[str, int | None] | None:
     if orders == 0 or since_last is None:
         return None
     return {
         "r": _score(since_last, *settings.recency_days, lower_is_better=True),
         "f": _score(orders, *settings.frequency_orders),
-        "m": _score(revenue, *settings.monetary) if revenue > 0 else 1,
+        "m": m,
     }
 
 
-def value_tier(scores: dict[str, int] | None, settings: FactSettings) -> str:
+def value_tier(
+    scores: dict[str, int | None] | None, settings: FactSettings, *, m_at_least: int = 1
+) -> str:
     if scores is None:
         return "none"
-    total = sum(scores.values())
+    m = scores["m"]
+    rf = sum(v for k, v in scores.items() if k != "m" and v is not None)
+    # an unknown m: r + f scaled to the three scores' range, floored by the known bound
+    total = float(rf + m) if m is not None else max(rf * 1.5, float(rf + m_at_least))
     a, b = settings.tier_scores
     return "A" if total >= a else "B" if total >= b else "C"
 
