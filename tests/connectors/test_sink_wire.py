@@ -12,11 +12,12 @@ request, the request's part for the record is compared with ``wire()`` itself.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
 import httpx
+from sqlalchemy import delete, select
 
 from connectors.contract import OutboundRecord
 from connectors.fakes._server import FakeServer
@@ -30,6 +31,10 @@ from connectors.kingdee import Settings as KingdeeSettings
 from connectors.kingdee import build_sink as kingdee_sink
 from connectors.salesforce import SalesforceSink
 from connectors.salesforce import Settings as SalesforceSettings
+from connectors.sql_sink import Settings as SqlSettings
+from connectors.sql_sink import SqlSink
+from connectors.sql_sink import build_sink as sql_sink
+from connectors.sql_sink.mapping import FACT_COLUMNS
 from connectors.tryton import Settings as TrytonSettings
 from connectors.tryton import build_sink as tryton_sink
 from connectors.wecom import Settings as WeComSettings
@@ -137,14 +142,17 @@ Push = Callable[[OutboundRecord], list[Any]]
 
 
 def _assert_hash_follows_the_wire(
-    sink_of: Callable[[], Any], push: Push, base: OutboundRecord
+    sink_of: Callable[[], Any],
+    push: Push,
+    base: OutboundRecord,
+    variants: Iterable[tuple[str, dict[str, Any]]] | None = None,
 ) -> None:
     """For each field: hash changed <=> what reached the stand-in changed."""
     sink = sink_of()
     base_hash, base_sent = wire_hash(sink, base), push(base)
     assert base_sent, "the base record reached nothing"
     mismatches = []
-    for name, fields in _variants(base.fields):
+    for name, fields in _variants(base.fields) if variants is None else variants:
         variant = OutboundRecord(
             base.golden_id, fields, target_id=base.target_id, source_keys=base.source_keys
         )
@@ -394,3 +402,123 @@ def _tryton() -> tuple[Callable[[], Any], Push]:
 def test_tryton_hash_covers_only_the_identifier_it_writes() -> None:
     party = OutboundRecord("G0001", _base_fields(), source_keys=("7",))
     _assert_hash_follows_the_wire(*_tryton(), party)
+
+
+# ---------------------------------------------------------------- SQL for BI
+
+
+def _bi_fields() -> dict[str, Any]:
+    """The offered fields with crosswalk refs as the golden build writes them
+    (``stream:key`` per source) and every fact the BI tables have, plus facts they do not
+    keep (the RFM scores, the unconverted currencies)."""
+    fields = _base_fields()
+    fields["source_ids"] = {"kingdee": ["customers:100001"], "wecom": ["contacts:wmA"]}
+    facts = {
+        **fields["facts"],
+        "avg_interval_days": 60.0,
+        "usual_interval_days": 59.5,
+        "days_since_last_order": 30.0,
+        "churn_reason": "2 complaints in 30 days",
+        "last_touch": {"call": "2026-06-01T09:00:00+08:00"},
+        "wecom_follow": [{"userid": "zhangsan", "since": "2025-03-01T09:00:00+08:00"}],
+        "rfm": {"r": 3, "f": 2, "m": None},
+        "unconverted_currencies": ["EUR"],
+    }
+    assert set(FACT_COLUMNS) <= set(facts)
+    fields["facts"] = facts
+    return fields
+
+
+def _bi_variants(fields: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each field changed or cleared; the crosswalk gaining a member, a source or losing
+    one; each fact changed or cleared inside ``facts``."""
+    for name, variant in _variants(fields):
+        if name != "source_ids":  # _changed's {"extra": 1} is no crosswalk a build makes
+            yield name, variant
+    ids = fields["source_ids"]
+    for name, changed in (
+        ("source_ids+member", {**ids, "kingdee": [*ids["kingdee"], "customers:100002"]}),
+        ("source_ids+source", {**ids, "hubspot": ["contacts:501"]}),
+        ("source_ids-source", {"kingdee": ids["kingdee"]}),
+        ("source_ids=None", None),
+    ):
+        yield name, {**fields, "source_ids": changed}
+    facts = fields["facts"]
+    for key, value in facts.items():
+        yield f"facts.{key}", {**fields, "facts": {**facts, key: _changed(key, value)}}
+        if value not in (None, "", [], {}):
+            yield f"facts.{key}=None", {**fields, "facts": {**facts, key: None}}
+
+
+def _bi(
+    url: str, before: Sequence[OutboundRecord] = (), **extra: Any
+) -> tuple[Callable[[], SqlSink], Push, Callable[[], None]]:
+    """Each push starts from tables holding only ``before`` (pushed first); what the push
+    leaves in the three tables, every row and column, is what reached the database."""
+    sink = sql_sink(SqlSettings(url=url, table_prefix="wire_", **extra))
+
+    def rows() -> list[Any]:
+        t = sink.tables
+        with sink.engine.connect() as conn:
+            return [
+                sorted(
+                    (dict(r._mapping) for r in conn.execute(select(table))),
+                    key=lambda r: json.dumps(r, sort_keys=True, default=str),
+                )
+                for table in (t.customers, t.crosswalk, t.facts)
+            ]
+
+    def push(record: OutboundRecord) -> list[Any]:
+        t = sink.tables
+        t.metadata.create_all(sink.engine, checkfirst=True)
+        with sink.engine.begin() as conn:
+            for table in (t.customers, t.crosswalk, t.facts):
+                conn.execute(delete(table))
+        if before:
+            assert all(r.ok for r in sink.push(list(before)))
+        (result,) = sink.push([record])
+        assert result.ok, result
+        return [rows()]
+
+    return lambda: sink, push, sink.close
+
+
+def test_sql_bi_hash_follows_the_rows_written(hub_url: str) -> None:
+    """Every offered field and fact, changed or cleared, on SQLite and on PostgreSQL
+    (CHUB_TEST_DATABASE_URL): the hash changes exactly when the BI rows do."""
+    base = OutboundRecord("G0001", _bi_fields())
+    sink_of, push, close = _bi(hub_url)
+    try:
+        _assert_hash_follows_the_wire(sink_of, push, base, _bi_variants(base.fields))
+        # and a cleared value is cleared in the table, not kept
+        (tables,) = push(OutboundRecord("G0001", {**base.fields, "email": None}))
+        customers, _, facts = tables
+        assert customers[0]["email"] is None and customers[0]["mobile"] == "13800138000"
+        assert facts[0]["orders"] == 3
+    finally:
+        close()
+
+
+def test_sql_bi_merged_record_flagged_or_deleted(hub_url: str) -> None:
+    """A merge: the retired id's row flagged (merged_into) and its crosswalk and facts gone,
+    or its rows deleted; both from tables that held it (and its survivor) as active."""
+    old = OutboundRecord("G0002", {**_bi_fields(), "golden_id": "G0002"})
+    survivor = OutboundRecord("G0001", {**_bi_fields(), "source_ids": {"kingdee": ["x:1"]}})
+    merged = OutboundRecord(
+        "G0002", {"golden_id": "G0002", "status": "merged", "merged_into": "G0001"}
+    )
+    for on_merge in ("flag", "delete"):
+        sink_of, push, close = _bi(hub_url, [survivor, old], on_merge=on_merge)
+        try:
+            _assert_hash_follows_the_wire(sink_of, push, merged)
+            (tables,) = push(merged)
+            customers, crosswalk, facts = tables
+            assert {r["golden_id"] for r in crosswalk} == {"G0001"}
+            assert {r["golden_id"] for r in facts} == {"G0001"}
+            kept = {r["golden_id"]: (r["status"], r["merged_into"]) for r in customers}
+            if on_merge == "flag":
+                assert kept == {"G0001": ("active", None), "G0002": ("merged", "G0001")}
+            else:
+                assert kept == {"G0001": ("active", None)}
+        finally:
+            close()
