@@ -30,7 +30,7 @@ import json
 import time
 from collections.abc import Callable, Collection, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, cast
 
 from sqlalchemy import CursorResult, Engine, insert, select, update
@@ -271,7 +271,7 @@ def publish(
             results = sink.push(batch)
             # each batch's results are committed before the next is sent: a crash loses at
             # most one batch's bookkeeping, and re-sending it is an idempotent upsert
-            _record(engine, sink_name, batch, results, hashes, max_attempts, report)
+            _record(engine, sink_name, sink, batch, results, hashes, max_attempts, report)
             if progress:
                 progress(f"{sink_name}: pushed {report.pushed}/{report.candidates}")
     report.seconds = round(time.monotonic() - started, 3)
@@ -281,6 +281,7 @@ def publish(
 def _record(
     engine: Engine,
     sink_name: str,
+    sink: Sink,
     batch: Sequence[OutboundRecord],
     results: Sequence[PushResult],
     hashes: dict[str, str],
@@ -309,7 +310,13 @@ def _record(
             )
             row: dict[str, Any] = {"sink": sink_name, "golden_id": gid}
             if result.ok:
-                row.update(last_hash=hashes[gid], status="ok", last_error=None, attempts=0)
+                digest = hashes[gid]
+                if result.target_id and result.target_id != record.target_id:
+                    # the next run hands the sink this id, and what the sink sends then may
+                    # differ (a customer Kingdee created is then only marked, not created):
+                    # book the hash of that, or the next run pushes again for nothing
+                    digest = wire_hash(sink, replace(record, target_id=result.target_id))
+                row.update(last_hash=digest, status="ok", last_error=None, attempts=0)
                 row["pushed_at"] = now
                 if result.target_id:
                     row["target_id"] = result.target_id
