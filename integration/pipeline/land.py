@@ -43,6 +43,8 @@ from sqlalchemy.exc import DataError, StatementError
 from connectors.contract import Page, RawRecord, Source
 from integration.errors import ChubError
 from integration.locks import hub_lock
+from integration.pipeline.land_copy import HASH_HISTORY as _HASH_HISTORY
+from integration.pipeline.land_copy import NO_FLUSH_WAIT, write_copy
 from integration.sections.landing import DeletionLimits, LandingSettings
 from integration.store import SourceRecord, SyncState
 from integration.store.models import utcnow
@@ -59,8 +61,6 @@ __all__ = [
     "sync_source",
 ]
 
-#: how many old hashes a record remembers
-_HASH_HISTORY = 20
 #: column lengths, read from the model so the two never disagree
 _KEY_LEN = SourceRecord.__table__.c.source_key.type.length  # type: ignore[attr-defined]
 _NAME_LEN = SourceRecord.__table__.c.source.type.length  # type: ignore[attr-defined]
@@ -208,6 +208,16 @@ _HASH_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
 #: the same text, refusing NaN and infinity (PostgreSQL's json refuses them)
 _STORE_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str, allow_nan=False)
 _new_row = tuple.__new__  # a named tuple without the Python-level __new__: the hot path
+#: _STORE_JSON's C encoder, made once: its encode() makes a new one for every call, a
+#: fifth of the cost of encoding a small payload. It keeps no record of the containers it
+#: is in (markers None), so a circular payload ends in RecursionError here rather than
+#: ValueError, and the slow path, with the full encoder, says why.
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_FAST_JSON: Callable[[Any, int], Sequence[str]] | None = (
+    _c_make_encoder(None, str, json.encoder.encode_basestring, None, ": ", ", ", True, False, False)
+    if _c_make_encoder is not None
+    else None
+)
 
 
 def storable(record: Any, max_chars: int = 1_000_000) -> _Row:
@@ -222,7 +232,9 @@ def storable(record: Any, max_chars: int = 1_000_000) -> _Row:
             and type(payload) is dict
         ):
             try:
-                body = _STORE_JSON.encode(payload)
+                body = (
+                    "".join(_FAST_JSON(payload, 0)) if _FAST_JSON else _STORE_JSON.encode(payload)
+                )
                 data = body.encode("utf-8")  # fails on a lone surrogate
             except (ValueError, TypeError, RecursionError):
                 pass  # the slow path says why
@@ -395,89 +407,26 @@ def _write_indexed(
     return counts
 
 
-_STAGE = (
-    "CREATE TEMPORARY TABLE IF NOT EXISTS chub_landing_stage (source_key text, payload text, "
-    "raw_text text, problem text, payload_hash text, deleted boolean) ON COMMIT DELETE ROWS"
-)
-
-# ``same``: the record did not change; the old row is kept but for last_seen. The
-# sub-selects of RETURNING read the statement's snapshot, i.e. the row as it was before
-# this statement (NULL: the row is new).
-_SAME = "r.payload_hash = EXCLUDED.payload_hash"
-_ARRAY = "CASE WHEN json_typeof(r.hash_history) = 'array' THEN r.hash_history ELSE '[]' END"
-_MERGE = f"""
-WITH up AS (
-  INSERT INTO source_record AS r (source, stream, source_key, payload, raw_text, problem,
-      payload_hash, hash_history, deleted, first_seen, last_seen, changed_at)
-  SELECT :source, :stream, s.source_key, CAST(s.payload AS json), s.raw_text, s.problem,
-      s.payload_hash, json_build_array(json_build_array(s.payload_hash, CAST(:now_iso AS text))),
-      s.deleted, :now, :now, :now
-  FROM chub_landing_stage AS s
-  ON CONFLICT (source, stream, source_key) DO UPDATE SET
-    last_seen = EXCLUDED.last_seen,
-    payload_hash = EXCLUDED.payload_hash,
-    deleted = CASE WHEN {_SAME} THEN r.deleted ELSE EXCLUDED.deleted END,
-    payload = CASE WHEN {_SAME} OR (EXCLUDED.payload IS NULL AND EXCLUDED.deleted)
-                   THEN r.payload ELSE EXCLUDED.payload END,
-    raw_text = CASE WHEN {_SAME} THEN r.raw_text ELSE EXCLUDED.raw_text END,
-    problem = CASE WHEN {_SAME} THEN r.problem ELSE EXCLUDED.problem END,
-    changed_at = CASE WHEN {_SAME} THEN r.changed_at ELSE EXCLUDED.changed_at END,
-    hash_history = CASE WHEN {_SAME} THEN r.hash_history ELSE (
-      SELECT json_agg(h.e ORDER BY h.i) FROM (
-        SELECT o.e, o.i FROM json_array_elements(CAST({_ARRAY} AS json))
-            WITH ORDINALITY AS o(e, i)
-        WHERE o.i > json_array_length(CAST({_ARRAY} AS json)) - {_HASH_HISTORY - 1}
-        UNION ALL
-        SELECT json_build_array(EXCLUDED.payload_hash, CAST(:now_iso AS text)),
-            9223372036854775807
-      ) AS h) END
-  RETURNING r.payload_hash AS new_hash, r.deleted AS new_deleted,
-    -- a row just inserted has no xmax: only an updated one needs its old version looked up
-    CASE WHEN r.xmax <> '0' THEN
-      (SELECT o.payload_hash FROM source_record AS o WHERE o.id = r.id) END AS old_hash,
-    CASE WHEN r.xmax <> '0' THEN
-      (SELECT o.deleted FROM source_record AS o WHERE o.id = r.id) END AS old_deleted
-)
-SELECT
-  count(*) FILTER (WHERE old_hash IS NULL),
-  count(*) FILTER (WHERE old_hash IS NULL AND new_deleted),
-  count(*) FILTER (WHERE old_hash = new_hash),
-  count(*) FILTER (WHERE old_hash <> new_hash),
-  count(*) FILTER (WHERE old_hash <> new_hash AND new_deleted AND NOT old_deleted)
-FROM up
-"""
-
-
-def _write_copy(
-    conn: Connection, source: str, stream: str, rows: Sequence[_Row], now: datetime
-) -> _Counts:
-    """PostgreSQL with psycopg 3: COPY into a temporary table, one merge statement."""
-    conn.exec_driver_sql(_STAGE)
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        with cursor.copy(
-            "COPY chub_landing_stage (source_key, payload, raw_text, problem, payload_hash, "
-            "deleted) FROM STDIN"
-        ) as copy:
-            for row in rows:
-                copy.write_row(row)
-    finally:
-        cursor.close()
-    new, new_deleted, unchanged, changed, changed_deleted = conn.execute(
-        text(_MERGE),
-        {"source": source, "stream": stream, "now": now, "now_iso": now.isoformat()},
-    ).one()
-    return _Counts(new, changed, unchanged, new_deleted + changed_deleted)
-
-
 def _write(
-    conn: Connection, source: str, stream: str, rows: Sequence[_Row], now: datetime
+    conn: Connection,
+    source: str,
+    stream: str,
+    rows: Sequence[_Row],
+    now: datetime,
+    *,
+    moves_cursor: bool,
 ) -> _Counts:
     if not rows:
         return _Counts()
-    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
-        return _write_copy(conn, source, stream, rows, now)
+    if _copies(conn):
+        merged = write_copy(conn, source, stream, rows, now, moves_cursor=moves_cursor)
+        return _Counts(*merged)
     return _write_indexed(conn, source, stream, rows, now)
+
+
+def _copies(conn: Connection) -> bool:
+    """Whether pages go in by COPY (PostgreSQL through psycopg 3)."""
+    return conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
 
 
 def _write_one_by_one(
@@ -640,19 +589,16 @@ class _Scan:
     limits: DeletionLimits
 
 
-def _begin_write(conn: Connection, *, moves_cursor: bool) -> None:
+def _begin_write(conn: Connection, *, moves_cursor: bool, one_by_one: bool) -> None:
     if conn.dialect.name == "sqlite":
         # take the write lock before reading the existing rows, so no other writer slips
         # in between the lookup and the writes
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-    elif conn.dialect.name == "postgresql" and moves_cursor:
-        # A page that moves its cursor need not wait for its WAL flush (~10 ms a commit
-        # here, half the time of a 1000-record page): should the server crash in the
-        # next few hundred ms, the page is lost together with its cursor, and the next
-        # sync pulls it again. (WAL is replayed in order: nothing committed durably later
-        # can depend on a page that was lost.) A callback's records, which no source will
-        # send again, keep the synchronous commit.
-        conn.exec_driver_sql("SET LOCAL synchronous_commit TO off")
+    elif conn.dialect.name == "postgresql" and moves_cursor and (one_by_one or not _copies(conn)):
+        # A page that moves its cursor need not wait for its WAL flush (why: land_copy's
+        # NO_FLUSH_WAIT, which the COPY path sends together with its staging table). A
+        # callback's records, which no source will send again, keep the synchronous commit.
+        conn.exec_driver_sql(NO_FLUSH_WAIT)
 
 
 def _land(
@@ -675,11 +621,12 @@ def _land(
 
     def page(conn: Connection, one_by_one: bool) -> tuple[_Counts, int]:
         nonlocal refusal
-        _begin_write(conn, moves_cursor=move_cursor)
+        _begin_write(conn, moves_cursor=move_cursor, one_by_one=one_by_one)
         if one_by_one:
             counts, refused = _write_one_by_one(conn, source, stream, rows, now)
         else:
-            counts, refused = _write(conn, source, stream, rows, now), 0
+            counts = _write(conn, source, stream, rows, now, moves_cursor=move_cursor)
+            refused = 0
         if scan is not None:
             tombstoned, refusal = _tombstone(conn, source, stream, scan.since, scan.limits, now)
             counts.deleted += tombstoned

@@ -116,3 +116,26 @@ def test_a_complete_scan_tombstones_what_it_no_longer_returns(engine) -> None:  
     source.data["contacts"].append(rec("wm2", name="b"))
     sync_source(engine, "wecom", source)
     assert not _records(engine)["wm2"].deleted
+
+
+def test_counts_stay_right_when_the_clock_repeats_a_time(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Every page landed at one and the same instant (a clock set back, a coarse clock):
+    an unchanged record is still unchanged, a changed one changed, a deletion a deletion,
+    and each row is written as if the pages had come at different times."""
+    from datetime import UTC, datetime
+
+    from integration.pipeline import land
+
+    instant = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    monkeypatch.setattr(land, "utcnow", lambda: instant)
+    first = [rec("same", name="张伟"), rec("edit", name="李娜"), rec("gone", name="王芳")]
+    report = sync_source(engine, "crm", ListSource({"customers": first}))
+    assert (report.new, report.changed, report.unchanged, report.deleted) == (3, 0, 0, 0)
+    gone = RawRecord("gone", {"name": "王芳"}, deleted=True)
+    second = [rec("same", name="张伟"), rec("edit", name="李娜", mobile="13800138000"), gone]
+    again = sync_source(engine, "crm", ListSource({"customers": second}), full=True)
+    assert (again.new, again.changed, again.unchanged, again.deleted) == (0, 2, 1, 1)
+    rows = _records(engine)
+    assert [len(rows[k].hash_history) for k in ("same", "edit", "gone")] == [1, 2, 2]
+    assert rows["gone"].deleted
+    assert rows["edit"].payload == {"name": "李娜", "mobile": "13800138000"}
