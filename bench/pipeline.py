@@ -18,7 +18,10 @@ a set of members, differs).
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import json
+import pstats
 import random
 import resource
 import sys
@@ -130,8 +133,10 @@ def run_stages(engine: Engine, sources: dict[str, ListSource]) -> dict[str, floa
     seconds["_mode"] = report.mode  # type: ignore[assignment]
     seconds["_rows_matched"] = report.rows_matched
     t = time.perf_counter()
-    build_golden(engine, rules)
+    golden = build_golden(engine, rules)
     seconds["golden_customers"] = round(time.perf_counter() - t, 2)
+    seconds["_golden_mode"] = golden.mode  # type: ignore[assignment]
+    seconds["_golden_looked_at"] = golden.candidates
     return seconds
 
 
@@ -155,6 +160,11 @@ def main() -> None:
     ap.add_argument("--wipe", action="store_true", help="wipe the PostgreSQL database given")
     ap.add_argument("--json", help="write the figures here as JSON")
     ap.add_argument("--seed", type=int, default=20261207)
+    ap.add_argument(
+        "--profile",
+        help="profile the incremental run under cProfile: the stats go to this file and "
+        "the 30 costliest functions (cumulative) are printed",
+    )
     args = ap.parse_args()
     engine = fresh_hub(args.database, args.wipe)
     rng = random.Random(args.seed)
@@ -171,7 +181,16 @@ def main() -> None:
         model, before = loaded.base.model, dict(loaded.base.clusters)
         del loaded
     changes = change(sources, args.changed, rng)
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler is not None:
+        profiler.enable()
     inc = run_stages(engine, sources)
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+        print(out.getvalue(), flush=True)
     inc_s = sum(v for k, v in inc.items() if not k.startswith("_"))
     print(f"incremental run {inc_s:.1f}s {inc}", flush=True)
     with session_scope(engine) as session:
