@@ -289,11 +289,15 @@ def write_buckets(
         fresh = set(res.clusters.values()) - set(got.previous.values())
         with session_scope(h.engine) as session:
             issued = _issued(session, among=fresh)
-        removed = {}
-        for ref in got.previous:
-            if ref not in res.clusters:
-                row = by_ref.get(ref)
-                removed[ref] = "deletion" if row is None or row.verdict == "deleted" else "source"
+        # in the order the single step finds them (source by source, row by row): the
+        # events of members leaving are written in this order
+        removed: dict[str, str] = {}
+        for row in sorted(got.rows, key=lambda r: (r.source, r.row_id)):
+            if row.ref in got.previous and row.ref not in res.clusters:
+                removed[row.ref] = "deletion" if row.verdict == "deleted" else "source"
+        for ref in got.previous:  # a crosswalk entry without its row (none should be)
+            if ref not in res.clusters and ref not in by_ref:
+                removed[ref] = "deletion"
         applied = _apply(
             h.engine,
             res,
