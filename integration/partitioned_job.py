@@ -28,7 +28,9 @@ import json
 import os
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,7 @@ from integration.partitioned import (
     BucketInput,
     BucketPlan,
     BucketResult,
+    PartitionError,
     bucket_name,
     combine_buckets,
     plan_buckets,
@@ -78,6 +81,8 @@ __all__ = [
     "build_bucket_partition_job",
     "build_partitioned_job",
     "bucket_result_path",
+    "resolve_in_buckets",
+    "write_buckets",
 ]
 
 PARTITIONED_JOB = "partitioned_resolution"
@@ -147,7 +152,7 @@ def _snapshot(hub: HubResource) -> HubSnapshot:
     if blocked:
         # the single step keeps a held-back source's rows as the stored state has them;
         # the buckets can only resolve the rows the hub has now
-        raise dg.Failure(
+        raise PartitionError(
             f"sources {', '.join(sorted(blocked))} are held back from resolution (too many "
             "rows fail quality): resolve with `customer_clusters` (`chub resolve`), which "
             "keeps their last rows, or fix the source first"
@@ -155,7 +160,7 @@ def _snapshot(hub: HubResource) -> HubSnapshot:
     with session_scope(h.engine) as session:
         loaded = load_matching_state(session, h.match_spec, h.match_settings)
         if loaded is None:
-            raise dg.Failure(
+            raise PartitionError(
                 "the hub has no matching model yet: run `chub resolve` (or the "
                 "resolve_and_publish job) once, it learns and stores one"
             )
@@ -215,7 +220,7 @@ def plan_resolution_buckets(
     context: dg.OpExecutionContext, hub: HubResource, config: PlanConfig
 ) -> Iterator[dg.Output[Any] | dg.DynamicOutput[BucketInput]]:
     if config.buckets < 1:
-        raise dg.Failure(f"buckets must be at least 1, not {config.buckets}")
+        raise PartitionError(f"buckets must be at least 1, not {config.buckets}")
     started = time.monotonic()
     got = _snapshot(hub)
     plan = _plan(hub, got, config.buckets)
@@ -274,13 +279,13 @@ def write_buckets(
     h = hub.get()
     started = time.monotonic()
     if got.prep is None:
-        raise dg.Failure("the plan step passed no prepared records")
+        raise PartitionError("the plan passed no prepared records")
     spec, settings = h.match_spec, h.match_settings
     report = ResolveReport(mode="partitioned")
     with one_writer(h):
         with session_scope(h.engine) as session:
             if _hub_token(session, _crosswalk(session)) != got.token:
-                raise dg.Failure(
+                raise PartitionError(
                     "the hub changed while the buckets ran (another resolve, a placement or "
                     "an admin decision): nothing was written; run the job again"
                 )
@@ -365,6 +370,34 @@ def write_bucket_resolution(
     context.log_event(dg.AssetMaterialization(asset_key="customer_clusters", metadata=meta))
     context.add_output_metadata(meta)
     return merged
+
+
+def resolve_in_buckets(
+    hub: HubResource, buckets: int, *, workers: int = 1, run_id: str | None = None
+) -> ResolveReport:
+    """The job's work outside Dagster (a `chub resolve --buckets` or a script): the same
+    plan, the buckets in ``workers`` processes of this machine, the same last step."""
+    if buckets < 1 or workers < 1:
+        raise PartitionError(f"buckets and workers must be at least 1, not {buckets}, {workers}")
+    h = hub.get()
+    got = _snapshot(hub)
+    plan = _plan(hub, got, buckets)
+    inputs = list(_bucket_inputs(hub, got, plan))
+    got.prep, got.records = plan.prep, []
+    spec, settings = h.match_spec, h.match_settings
+    if workers == 1 or len(inputs) < 2:
+        results = [resolve_bucket_result(b, spec, settings, got.model) for b in inputs]
+    else:
+        # spawned, not forked: the parent holds database connections and Dagster threads
+        with ProcessPoolExecutor(
+            min(workers, len(inputs)), mp_context=get_context("spawn")
+        ) as pool:
+            n = len(inputs)
+            results = list(
+                pool.map(resolve_bucket_result, inputs, [spec] * n, [settings] * n, [got.model] * n)
+            )
+    report, _ = write_buckets(hub, got, results, run_id)
+    return report
 
 
 def build_partitioned_job() -> dg.JobDefinition:

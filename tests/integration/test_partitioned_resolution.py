@@ -1,6 +1,7 @@
 """Resolution by blocking buckets gives the clusters (and ids) of one single step, and
 the partitioned_resolution job runs its buckets as parallel steps in several processes
-under the multiprocess executor (SQLite and PostgreSQL hubs)."""
+under the multiprocess executor (SQLite and PostgreSQL hubs). That the job writes the hub
+as the single step does: tests/integration/test_partitioned_writes.py."""
 
 from __future__ import annotations
 
@@ -151,6 +152,8 @@ def test_the_job_runs_buckets_in_parallel_processes_with_one_steps_clusters(
     merged = json.loads((tmp_path / "artifacts" / "partitioned_resolution.json").read_text())
     # the hub's single-step resolve wrote these clusters; the buckets found the same ones
     assert merged == written
+    # and the job's last step wrote them back: the hub had not changed, so nothing moved
+    assert members(engine) == written
 
 
 def test_buckets_as_partitions_give_the_hubs_clusters(tmp_path: Path, engine, hub_url: str) -> None:  # type: ignore[no-untyped-def]

@@ -27,7 +27,8 @@ from connectors.contract import RawRecord
 from integration.definitions import build_definitions
 from integration.golden.build import build_golden
 from integration.identity import merge_golden, split_member
-from integration.partitioned_job import PARTITIONED_JOB, write_buckets
+from integration.partitioned import PartitionError
+from integration.partitioned_job import PARTITIONED_JOB, resolve_in_buckets, write_buckets
 from integration.pipeline.land import sync_source
 from integration.pipeline.resolve import load_matching_state, resolve_customers
 from integration.pipeline.standardize import standardize
@@ -292,6 +293,31 @@ def test_the_writer_refuses_when_the_hub_moved_since_the_plan(
     first, other = refs[0][1], next(g for _, g in refs if g != refs[0][1])
     merge_golden(engine, first, other, actor="steward")
     written = _hub(engine)
-    with pytest.raises(dg.Failure, match="the hub changed while the buckets ran"):
+    with pytest.raises(PartitionError, match="the hub changed while the buckets ran"):
         write_buckets(hub, got, results, "late")
     assert _hub(engine) == written  # nothing was written
+
+
+def test_buckets_in_worker_processes_outside_dagster_write_the_same_hub(
+    tmp_path: Path, engine: Engine, twin_url: str
+) -> None:
+    twin = make_engine(twin_url)
+    upgrade(twin)
+    hub = HubResource(config_path=str(_config(tmp_path, twin_url)))
+    one_sources, twin_sources = _start(engine), _start(twin)
+    for sources, each in ((one_sources, engine), (twin_sources, twin)):
+        _change(sources, seed=4, size=8)
+        _land(each, sources)
+    single = resolve_customers(engine, SPEC, SETTINGS, run_id="second")
+    split = resolve_in_buckets(hub, 4, workers=2, run_id="second")
+    _same(_hub(engine), _hub(twin))
+    assert split.mode == "partitioned" and single.mode == "incremental"
+    assert (split.rows, split.clusters, split.events, split.review_pairs) == (
+        single.rows,
+        single.clusters,
+        single.events,
+        single.review_pairs,
+    )
+    with pytest.raises(PartitionError, match="at least 1"):
+        resolve_in_buckets(hub, 0)
+    twin.dispose()
