@@ -31,8 +31,10 @@ import json
 import re
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, DateTime, Engine, Table, bindparam, text
@@ -43,6 +45,7 @@ from sqlalchemy.exc import DataError, StatementError
 from connectors.contract import Page, RawRecord, Source
 from integration.errors import ChubError
 from integration.locks import hub_lock
+from integration.pipeline.land_ahead import PageWriter
 from integration.pipeline.land_copy import HASH_HISTORY as _HASH_HISTORY
 from integration.pipeline.land_copy import NO_FLUSH_WAIT, write_copy
 from integration.sections.landing import DeletionLimits, LandingSettings
@@ -601,21 +604,35 @@ def _begin_write(conn: Connection, *, moves_cursor: bool, one_by_one: bool) -> N
         conn.exec_driver_sql(NO_FLUSH_WAIT)
 
 
-def _land(
+@dataclass
+class _Landed:
+    """What writing one page did."""
+
+    stream: str
+    rows: list[_Row]
+    counts: _Counts
+    refused: int  # records the database refused, landed flagged instead
+    refusal: str | None  # why its complete scan tombstoned nothing
+    moved_cursor: bool
+
+
+def _rows_of(records: Sequence[Any], max_chars: int) -> list[_Row]:
+    # the same key twice in one page (a source that repeats itself): the last one wins
+    latest = {row.key: row for row in (storable(r, max_chars) for r in records)}
+    return list(latest.values())
+
+
+def _write_page(
     engine: Engine,
     source: str,
     stream: str,
-    records: Sequence[Any],
-    report: LandingReport,
+    rows: list[_Row],
     *,
     cursor: str | None,
     move_cursor: bool,
     scan: _Scan | None = None,
-    max_chars: int = 1_000_000,
-) -> None:
-    # the same key twice in one page (a source that repeats itself): the last one wins
-    latest = {row.key: row for row in (storable(r, max_chars) for r in records)}
-    rows = list(latest.values())
+) -> _Landed:
+    """One transaction: the page's rows, its tombstones if it ends a scan, its cursor."""
     now = utcnow()
     refusal: str | None = None
 
@@ -642,16 +659,37 @@ def _land(
         # source back: land the page again record by record, the refused ones flagged
         with engine.connect() as conn, conn.begin():
             counts, refused = page(conn, one_by_one=True)
+    return _Landed(stream, rows, counts, refused, refusal, move_cursor)
+
+
+def _tell(report: LandingReport, landed: _Landed) -> None:
+    """Add a written page to the report; raise if its scan refused to tombstone."""
+    rows, counts = landed.rows, landed.counts
     report.seen += len(rows)
-    report.flagged += sum(r.problem is not None for r in rows) + refused
+    report.flagged += sum(r.problem is not None for r in rows) + landed.refused
     report.new += counts.new
     report.changed += counts.changed
     report.unchanged += counts.unchanged
     report.deleted += counts.deleted
-    report.pages += move_cursor
-    report.streams[stream] = report.streams.get(stream, 0) + len(rows)
-    if refusal:
-        raise MassDeletionRefused(refusal)
+    report.pages += landed.moved_cursor
+    report.streams[landed.stream] = report.streams.get(landed.stream, 0) + len(rows)
+    if landed.refusal:
+        raise MassDeletionRefused(landed.refusal)
+
+
+def _land(
+    engine: Engine,
+    source: str,
+    stream: str,
+    records: Sequence[Any],
+    report: LandingReport,
+    *,
+    cursor: str | None,
+    move_cursor: bool,
+    max_chars: int = 1_000_000,
+) -> None:
+    rows = _rows_of(records, max_chars)
+    _tell(report, _write_page(engine, source, stream, rows, cursor=cursor, move_cursor=move_cursor))
 
 
 def land_page(
@@ -711,33 +749,76 @@ def sync_source(
     _check_name("source", name, _NAME_LEN)
     for stream in source.streams:
         _check_name(f"{name}: stream", stream, _STREAM_LEN)
-    limits = settings.deletion_limits(name)
     report = LandingReport(source=name)
     started = time.monotonic()
-    with hub_lock(engine, f"sync:{name}", wait=settings.lock_wait_seconds):
-        for stream in source.streams:
-            cursor = None if full else read_cursor(engine, name, stream)
-            pull_started = utcnow()
-            try:
-                for page in source.pull(stream, cursor):
-                    scan = _Scan(pull_started, limits) if page.scan_complete else None
-                    _land(
-                        engine,
-                        name,
-                        stream,
-                        page.records,
-                        report,
-                        cursor=page.cursor,
-                        move_cursor=True,
-                        scan=scan,
-                        max_chars=settings.max_record_chars,
-                    )
-                    if progress:
-                        progress(f"{name}/{stream}: {report.streams.get(stream, 0)} records")
-            except MassDeletionRefused:
-                raise  # its message is already the stream's last_error
-            except Exception as exc:
-                record_error(engine, name, stream, str(exc))
-                raise
+    # PostgreSQL: each page is written on a worker thread while the source reads the next
+    # (land_ahead); SQLite writes in this process, where a thread would only contend
+    pool = (
+        ThreadPoolExecutor(1, thread_name_prefix="chub-land")
+        if engine.dialect.name == "postgresql"
+        else None
+    )
+    try:
+        with hub_lock(engine, f"sync:{name}", wait=settings.lock_wait_seconds):
+            for stream in source.streams:
+                _sync_stream(engine, name, stream, source, report, full, progress, settings, pool)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)  # a page in flight commits or fails, never half
     report.seconds = round(time.monotonic() - started, 3)
     return report
+
+
+def _sync_stream(
+    engine: Engine,
+    name: str,
+    stream: str,
+    source: Source,
+    report: LandingReport,
+    full: bool,
+    progress: Callable[[str], None] | None,
+    settings: LandingSettings,
+    pool: ThreadPoolExecutor | None,
+) -> None:
+    cursor = None if full else read_cursor(engine, name, stream)
+    pull_started = utcnow()
+    limits = settings.deletion_limits(name)
+
+    def done(landed: _Landed) -> None:
+        _tell(report, landed)
+        if progress:
+            progress(f"{name}/{stream}: {report.streams.get(stream, 0)} records")
+
+    pages: PageWriter[_Landed] = PageWriter(pool, done)
+    try:
+        for page in source.pull(stream, cursor):
+            scan = _Scan(pull_started, limits) if page.scan_complete else None
+            rows = _rows_of(page.records, settings.max_record_chars)
+            pages.put(
+                partial(
+                    _write_page,
+                    engine,
+                    name,
+                    stream,
+                    rows,
+                    cursor=page.cursor,
+                    move_cursor=True,
+                    scan=scan,
+                )
+            )
+        pages.drain()
+    except MassDeletionRefused:
+        raise  # its message is already the stream's last_error
+    except Exception as exc:
+        # The page in flight when the source failed lands first, as it did when the source
+        # was only asked for the next page after it; should it fail too, its error is the
+        # stream's, since it came first.
+        try:
+            pages.drain()
+        except MassDeletionRefused:
+            raise
+        except Exception as earlier:
+            record_error(engine, name, stream, str(earlier))
+            raise
+        record_error(engine, name, stream, str(exc))
+        raise

@@ -139,3 +139,53 @@ def test_counts_stay_right_when_the_clock_repeats_a_time(engine, monkeypatch) ->
     assert [len(rows[k].hash_history) for k in ("same", "edit", "gone")] == [1, 2, 2]
     assert rows["gone"].deleted
     assert rows["edit"].payload == {"name": "李娜", "mobile": "13800138000"}
+
+
+def _failing_second_write(monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
+    """Make the second page's write fail as a lost hub connection would; the pages tried."""
+    from integration.pipeline import land
+
+    tried: list[int] = []
+    real = land._write
+
+    def flaky(conn, source, stream, rows, now, *, moves_cursor):  # type: ignore[no-untyped-def]
+        tried.append(len(rows))
+        if len(tried) == 2:
+            raise RuntimeError("the hub went away")
+        return real(conn, source, stream, rows, now, moves_cursor=moves_cursor)
+
+    monkeypatch.setattr(land, "_write", flaky)
+    return tried
+
+
+def _state(engine) -> tuple[str | None, str | None]:  # type: ignore[no-untyped-def]
+    with session_scope(engine) as s:
+        state = s.get(SyncState, ("crm", "customers"))
+        assert state is not None
+        return state.cursor, state.last_error
+
+
+def test_a_page_that_fails_to_write_is_the_last_one_tried(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """While page 2 is written the source may already be reading page 3 (PostgreSQL), but
+    page 3 is never written after page 2 failed: the cursor stays after page 1."""
+    tried = _failing_second_write(monkeypatch)
+    source = ListSource({"customers": [rec(f"k{i}", name=f"n{i}") for i in range(10)]})
+    with pytest.raises(RuntimeError, match="the hub went away"):
+        sync_source(engine, "crm", source)
+    assert tried == [3, 3]
+    assert sorted(_records(engine)) == ["k0", "k1", "k2"]
+    assert _state(engine) == ('{"offset": 3}', "the hub went away")
+
+
+def test_when_the_source_fails_behind_a_failing_write_the_write_error_is_kept(
+    engine, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Page 2's write fails and the source fails on page 3 (read while page 2 was being
+    written, on PostgreSQL): the error that came first, the write's, is the stream's."""
+    _failing_second_write(monkeypatch)
+    source = ListSource({"customers": [rec(f"k{i}", name=f"n{i}") for i in range(10)]})
+    source.fail_after_pages = 2
+    with pytest.raises(RuntimeError, match="the hub went away"):
+        sync_source(engine, "crm", source)
+    assert _state(engine) == ('{"offset": 3}', "the hub went away")
+    assert sorted(_records(engine)) == ["k0", "k1", "k2"]
