@@ -28,9 +28,9 @@ class Settings(BaseModel):
     password: str
     language: str = "en"
     timeout: float = 30.0
-    page_size: int = Field(500, ge=1, le=10000)
+    page_size: int = Field(default=500, ge=1, le=10000)
     #: re-read this much before the watermark: timestamps are transaction *start* times
-    overlap_seconds: int = Field(60, ge=0)
+    overlap_seconds: int = Field(default=60, ge=0)
     timezone: str = "Asia/Shanghai"  # the zone sale dates are meant in
     #: Tryton parties carry no person/company flag; say what yours are, if you know
     customer_type: Literal["person", "company"] | None = None
