@@ -106,7 +106,8 @@ class FactSettings(_Strict):
     recency_days: tuple[int, int] = (90, 365)
     #: RFM: order counts for score 3 / 2 (one order scores 1)
     frequency_orders: tuple[int, int] = (5, 2)
-    #: RFM: revenue in the base currency for score 3 / 2 (any revenue scores 1)
+    #: RFM: revenue in the base currency for score 3 / 2 (any revenue scores 1; an
+    #: unconverted currency leaves m unknown unless what converts reaches 3, see facts.py)
     monetary: tuple[float, float] = (50_000.0, 5_000.0)
     #: RFM score sums (3..9) for tiers A / B; any other customer with orders is C
     tier_scores: tuple[int, int] = (8, 6)
