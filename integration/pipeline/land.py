@@ -46,8 +46,9 @@ from connectors.contract import Page, RawRecord, Source
 from integration.errors import ChubError
 from integration.locks import hub_lock
 from integration.pipeline.land_ahead import PageWriter
-from integration.pipeline.land_copy import HASH_HISTORY as _HASH_HISTORY
 from integration.pipeline.land_copy import NO_FLUSH_WAIT, write_copy
+from integration.pipeline.land_indexed import history as hash_history
+from integration.pipeline.land_indexed import json_value, write_indexed
 from integration.sections.landing import DeletionLimits, LandingSettings
 from integration.store import SourceRecord, SyncState
 from integration.store.models import utcnow
@@ -71,7 +72,6 @@ _STREAM_LEN = SourceRecord.__table__.c.stream.type.length  # type: ignore[attr-d
 #: the readable part of a bounded key; the rest is "~" and 32 hex digits of its hash
 _KEY_PREFIX = 200
 _PROBLEM_LEN = 4000
-_LOOKUP_CHUNK = 500
 
 #: what may not be in a key: C0 and C1 control characters, DEL, lone surrogates
 _KEY_BAD = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -325,89 +325,9 @@ class _Counts:
 
 _TS = DateTime(timezone=True)
 
-_INSERT = """
-INSERT INTO source_record (source, stream, source_key, payload, raw_text, problem,
-    payload_hash, hash_history, deleted, first_seen, last_seen, changed_at)
-VALUES (:source, :stream, :key, {payload}, :raw_text, :problem, :digest, {history},
-    :deleted, :now, :now, :now)
-"""
-
-_UPDATE_CHANGED = """
-UPDATE source_record SET last_seen = :now, changed_at = :now, payload_hash = :digest,
-    hash_history = {history}, deleted = :deleted, raw_text = :raw_text, problem = :problem,
-    payload = CASE WHEN :keep_payload THEN payload ELSE {payload} END
-WHERE id = :id
-"""
-
 
 def _json_param(conn: Connection, name: str) -> str:
     return f"CAST(:{name} AS json)" if conn.dialect.name == "postgresql" else f":{name}"
-
-
-def _json_value(value: Any) -> Any:
-    """A JSON column read with plain SQL: text on SQLite, already parsed on PostgreSQL."""
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def _history(old: Any, digest: str, now_iso: str) -> str:
-    kept = list(_json_value(old) or [])[-(_HASH_HISTORY - 1) :]
-    return json.dumps([*kept, [digest, now_iso]], ensure_ascii=False)
-
-
-def _write_indexed(
-    conn: Connection, source: str, stream: str, rows: Sequence[_Row], now: datetime
-) -> _Counts:
-    """Any database: read the page's existing rows by key, then executemany the writes."""
-    counts = _Counts()
-    now_iso = now.isoformat()
-    lookup = text(
-        "SELECT source_key, id, payload_hash, deleted, hash_history FROM source_record "
-        "WHERE source = :source AND stream = :stream AND source_key IN :keys"
-    ).bindparams(bindparam("keys", expanding=True))
-    existing: dict[str, Any] = {}
-    keys = [r.key for r in rows]
-    for i in range(0, len(keys), _LOOKUP_CHUNK):
-        found = conn.execute(
-            lookup, {"source": source, "stream": stream, "keys": keys[i : i + _LOOKUP_CHUNK]}
-        )
-        existing.update({r[0]: r for r in found})
-    inserts, changes, seen_ids = [], [], []
-    for row in rows:
-        old = existing.get(row.key)
-        if old is None:
-            counts.new += 1
-            counts.deleted += row.deleted
-            inserts.append(
-                {**row._asdict(), "history": json.dumps([[row.digest, now_iso]]), "now": now}
-            )
-        elif old.payload_hash == row.digest:
-            counts.unchanged += 1
-            seen_ids.append({"id": old.id, "now": now})
-        else:
-            counts.changed += 1
-            counts.deleted += row.deleted and not old.deleted
-            changes.append(
-                {
-                    **row._asdict(),
-                    "id": old.id,
-                    "now": now,
-                    "history": _history(old.hash_history, row.digest, now_iso),
-                    # a tombstone without a body keeps the last known payload
-                    "keep_payload": row.payload is None and row.deleted,
-                }
-            )
-    payload, history = _json_param(conn, "payload"), _json_param(conn, "history")
-    fixed = {"source": source, "stream": stream}
-    if inserts:
-        stmt = text(_INSERT.format(payload=payload, history=history))
-        conn.execute(stmt.bindparams(bindparam("now", type_=_TS)), [fixed | p for p in inserts])
-    if changes:
-        stmt = text(_UPDATE_CHANGED.format(payload=payload, history=history))
-        conn.execute(stmt.bindparams(bindparam("now", type_=_TS)), changes)
-    if seen_ids:
-        stmt = text("UPDATE source_record SET last_seen = :now WHERE id = :id")
-        conn.execute(stmt.bindparams(bindparam("now", type_=_TS)), seen_ids)
-    return counts
 
 
 def _write(
@@ -424,7 +344,7 @@ def _write(
     if _copies(conn):
         merged = write_copy(conn, source, stream, rows, now, moves_cursor=moves_cursor)
         return _Counts(*merged)
-    return _write_indexed(conn, source, stream, rows, now)
+    return _Counts(*write_indexed(conn, source, stream, rows, now))
 
 
 def _copies(conn: Connection) -> bool:
@@ -441,11 +361,12 @@ def _write_one_by_one(
     for row in rows:
         try:
             with conn.begin_nested():
-                counts.add(_write_indexed(conn, source, stream, [row], now))
+                counts.add(_Counts(*write_indexed(conn, source, stream, [row], now)))
         except (DataError, StatementError, UnicodeError, ValueError, TypeError) as exc:
             refused += 1
             with conn.begin_nested():
-                counts.add(_write_indexed(conn, source, stream, [_refused(row, exc)], now))
+                refused_row = [_refused(row, exc)]
+                counts.add(_Counts(*write_indexed(conn, source, stream, refused_row, now)))
     return counts, refused
 
 
@@ -498,13 +419,13 @@ def _tombstone(
     for row in gone:
         tomb = RawRecord(
             row.source_key,
-            _json_value(row.payload),
+            json_value(row.payload),
             deleted=True,
             problem=row.problem,
             raw_text=row.raw_text,
         )
         digest = payload_hash(tomb)
-        history = _history(row.hash_history, digest, now_iso)
+        history = hash_history(row.hash_history, digest, now_iso)
         updates.append({"id": row.id, "digest": digest, "history": history, "now": now})
     conn.execute(
         text(
