@@ -37,6 +37,8 @@ __all__ = ["DropFolderSource"]
 log = logging.getLogger("connectors.dropfolder")
 
 _XLSX = {".xlsx", ".xlsm"}
+#: what is kept of a file that cannot be read at all (its rows' text is kept whole:
+#: landing bounds what it stores, and says so)
 _RAW_LIMIT = 2000
 
 
@@ -104,6 +106,10 @@ class DropFolderSource:
         try:
             rows = self._rows(path, data)
             header_row = next(rows, None)
+            # the header is the first row that is not blank (an export may open with
+            # blank lines); a file with none has nothing to land
+            while header_row is not None and _blank(header_row):
+                header_row = next(rows, None)
         except Exception as exc:  # any unreadable file is flagged, not fatal
             log.warning("dropfolder: cannot read %s: %s", mask_phones(path.name), exc)
             text = data[:_RAW_LIMIT].decode("utf-8", errors="replace")
@@ -120,48 +126,35 @@ class DropFolderSource:
                 True,
             )
             return
-        if header_row is not None and header_row.cells is None:
-            # without its header no row of the file can be read: the file is flagged
-            yield (
-                [
-                    RawRecord(
-                        key=path.name,
-                        payload=None,
-                        raw_text=header_row.raw_text[:_RAW_LIMIT],
-                        problem=f"cannot read the header of {path.name}: {header_row.problem}",
-                    )
-                ],
-                1,
-                True,
-            )
+        if header_row is None:
+            yield [], 0, True
             return
-        if header_row is None or not any(c.strip() for c in header_row.cells or []):
-            yield [], 0, True  # an empty file has nothing to land
-            return
-        headers = _headers(header_row.cells or [])
         key_column = self.settings.key_column
-        if key_column and key_column not in headers:
-            yield (
-                [
-                    RawRecord(
-                        key=path.name,
-                        payload=None,
-                        raw_text=header_row.raw_text,
-                        problem=f"{path.name} has no key column {key_column!r}",
-                    )
-                ],
-                1,
-                True,
-            )
-            return
+        headers = _headers(header_row.cells or [])
+        file_problem = None
+        if header_row.cells is None:
+            file_problem = f"cannot read the header of {path.name}: {header_row.problem}"
+        elif key_column and key_column not in headers:
+            file_problem = f"{path.name} has no key column {key_column!r}"
         page: list[RawRecord] = []
-        consumed = 1
-        keys = _ContentKeys(self._key_headers(headers))
+        if file_problem is not None and header_row.number > skip:
+            # the file is flagged, and below each of its rows too: none is lost, a person
+            # sees them all, and they land once the file can be read
+            page.append(
+                RawRecord(
+                    key=path.name, payload=None, raw_text=header_row.raw_text, problem=file_problem
+                )
+            )
+        consumed = header_row.number
+        keys = _ContentKeys(self._key_headers(headers) if file_problem is None else None)
         try:
             for row in rows:
                 consumed = row.number
                 # rows already landed are still keyed: the duplicate counter needs them
-                record = self._record(path.name, sha, headers, row, keys)
+                if file_problem is None:
+                    record = self._record(path.name, sha, headers, row, keys)
+                else:
+                    record = self._unread(path.name, row, keys, file_problem)
                 if row.number <= skip:
                     continue
                 if record is not None:
@@ -192,6 +185,17 @@ class DropFolderSource:
         mapped = [h for h in headers if h.strip().casefold() in wanted]
         return mapped or None
 
+    def _unread(self, name: str, row: Row, keys: _ContentKeys, problem: str) -> RawRecord | None:
+        """A row of a file whose header cannot be used: raw and flagged."""
+        if _blank(row):
+            return None
+        return RawRecord(
+            keys.for_text(row.raw_text) if not self.settings.key_column else f"{name}#{row.number}",
+            None,
+            problem=f"row {row.number}: {problem}" + (f"; {row.problem}" if row.problem else ""),
+            raw_text=row.raw_text,
+        )
+
     def _record(
         self, name: str, sha: str, headers: list[str], row: Row, keys: _ContentKeys
     ) -> RawRecord | None:
@@ -201,7 +205,7 @@ class DropFolderSource:
                 keys.for_text(row.raw_text) if not self.settings.key_column else fallback_key,
                 None,
                 problem=row.problem,
-                raw_text=row.raw_text[:_RAW_LIMIT],
+                raw_text=row.raw_text,
             )
         cells = row.cells
         if not any(c.strip() for c in cells):
@@ -213,7 +217,7 @@ class DropFolderSource:
             return RawRecord(
                 keys.for_text(row.raw_text) if not self.settings.key_column else fallback_key,
                 None,
-                raw_text=row.raw_text[:_RAW_LIMIT],
+                raw_text=row.raw_text,
                 problem=f"row {row.number} has {len(cells)} cells, the header has {len(headers)}",
             )
         fields = dict(zip(headers, cells, strict=True))
@@ -224,7 +228,7 @@ class DropFolderSource:
                 return RawRecord(
                     fallback_key,
                     None,
-                    raw_text=row.raw_text[:_RAW_LIMIT],
+                    raw_text=row.raw_text,
                     problem=f"row {row.number} has an empty {self.settings.key_column!r}",
                 )
         payload = {
@@ -266,6 +270,10 @@ class _ContentKeys:
 
     def for_text(self, text: str) -> str:
         return self._counted("bad:", _fold(text))
+
+
+def _blank(row: Row) -> bool:
+    return row.cells is not None and not any(c.strip() for c in row.cells)
 
 
 def _fold(text: str) -> str:

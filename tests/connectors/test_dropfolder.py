@@ -148,7 +148,14 @@ def test_key_column(tmp_path: Path) -> None:
     assert records[0].key == "L1" and records[0].payload["key"] == "L1"
     assert records[1].key == "a.csv#3" and records[1].payload is None  # no key: its place
     records, _ = pull_all(DropFolderSource(Settings(path=str(tmp_path), key_column="编号")))
-    assert len(records) == 1 and "no key column" in records[0].problem
+    # the file is flagged, and each of its rows with it (raw, under its place): none lost
+    assert [(r.key, r.payload) for r in records] == [
+        ("a.csv", None),
+        ("a.csv#2", None),
+        ("a.csv#3", None),
+    ]
+    assert all("no key column '编号'" in (r.problem or "") for r in records)
+    assert records[1].raw_text == "L1,张伟,13800138000"
 
 
 def test_pages_resume_inside_a_file(tmp_path: Path) -> None:
