@@ -189,3 +189,31 @@ def test_when_the_source_fails_behind_a_failing_write_the_write_error_is_kept(
         sync_source(engine, "crm", source)
     assert _state(engine) == ('{"offset": 3}', "the hub went away")
     assert sorted(_records(engine)) == ["k0", "k1", "k2"]
+
+
+def test_sqlite_pages_commit_without_waiting_for_fsync_and_callbacks_with(
+    engine, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """SQLite (WAL): a page that moves its cursor commits with synchronous = NORMAL, as
+    PostgreSQL commits it without waiting for its WAL flush; records with no cursor (a
+    callback's) commit with the full flush; the pooled connection gets its own setting
+    back either way."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL: synchronous_commit, set per transaction")
+    from integration.pipeline import land
+    from integration.pipeline.land import LandingReport, land_records
+
+    seen: list[int] = []
+    real = land._write
+
+    def spy(conn, source, stream, rows, now, *, moves_cursor):  # type: ignore[no-untyped-def]
+        seen.append(conn.exec_driver_sql("PRAGMA synchronous").scalar())
+        return real(conn, source, stream, rows, now, moves_cursor=moves_cursor)
+
+    monkeypatch.setattr(land, "_write", spy)
+    sync_source(engine, "crm", ListSource({"customers": [rec("a", name="张伟")]}))
+    land_records(engine, "crm", "customers", [rec("b", name="李娜")], LandingReport("crm"))
+    assert seen == [1, 2]  # NORMAL for the page, FULL for the callback's records
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+    assert sorted(_records(engine)) == ["a", "b"]
