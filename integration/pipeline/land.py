@@ -19,8 +19,12 @@ Three promises, on SQLite as on PostgreSQL:
 
 Speed does not depend on the planner: on PostgreSQL (psycopg 3) a page is COPYed into a
 temporary table and merged with one ``INSERT ... ON CONFLICT DO UPDATE``, whose conflict
-check always goes through the unique index; elsewhere (SQLite) the page's existing rows
-are read with one indexed lookup per 500 keys and written with ``executemany``.
+check always goes through the unique index (:mod:`.land_copy`); elsewhere (SQLite) the
+page's existing rows are read with one indexed lookup per 500 keys and written with
+``executemany`` (:mod:`.land_indexed`). On PostgreSQL :func:`sync_source` writes each page
+on a worker thread while the source reads the next one (:mod:`.land_ahead`): the source
+is asked for page N+1 before page N has committed, but page N+1 is only written after
+page N committed, and never if page N failed.
 """
 
 from __future__ import annotations
