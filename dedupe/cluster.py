@@ -7,6 +7,15 @@ their cross pairs reaches `cohesion` (every pair of a small component is scored,
 pair no blocking pass proposed still counts). Two groups of five records of two
 people joined by one wrong edge have a cross mean near 1/25 and stay apart. Cannot-link
 pairs forbid any join that would put them together; must-link pairs start together.
+
+Growth past a refusal: a customer written down over years changes phone, e-mail and city,
+so his records of two periods disagree on all three although a record of the one period
+shares an e-mail with several of the other. With `lenient` evidence (what the fields say
+when a differing contact point or place is not held against the pair) two clusters that
+fail the cohesion test still join when at least `grow_edges` of their cross pairs are
+auto-merge edges and the lenient mean reaches `cohesion`: several strong links, and no
+contradiction on what defines a person (the name, a birth date, an id, an address, a
+company). One wrong edge is still one edge and chains nothing.
 """
 
 from __future__ import annotations
@@ -82,6 +91,8 @@ def cluster_records(
     must: list[tuple[int, int]],
     cannot: list[tuple[int, int]],
     workers: int = 1,
+    lenient_scorer: Scorer | None = None,
+    grow_edges: int = 2,
 ) -> np.ndarray:
     """Label per record (the smallest record index of its cluster).
 
@@ -103,6 +114,7 @@ def cluster_records(
     el = np.r_[dl, left[big]]
     er = np.r_[dr, right[big]]
     ep = np.r_[dp, evidence[big]]
+    grow = lenient_scorer is not None and grow_edges > 0
     # which cross pairs are auto-merge edges comes from the candidates' posterior
     # (asked below only of the few pairs in hard components)
     strong_codes = np.sort(left[strong] * n + right[strong])
@@ -132,6 +144,8 @@ def cluster_records(
         cohesion,
         np.searchsorted(nodes, ml),
         [tuple(pair) for pair in np.searchsorted(nodes, cl).tolist()],
+        _lenient(lenient_scorer, el[hard], er[hard]) if grow else None,
+        grow_edges if grow else 0,
     )
     parallel = workers > 1 and "fork" in mp.get_all_start_methods()
     if parallel and len(local[0]) >= _PARALLEL_EDGES and not len(ml) and not len(cl):
@@ -145,6 +159,11 @@ def cluster_records(
     in_easy = easy[comp]
     labels[in_easy] = first[comp[in_easy]]
     return labels
+
+
+def _lenient(scorer: Scorer | None, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    assert scorer is not None  # only called when growth is on
+    return scorer(left, right) if len(left) else np.zeros(0)
 
 
 # hard edges from which average linkage runs in two forked halves (with no admin
@@ -177,7 +196,10 @@ def _linkage_in_halves(args: tuple) -> np.ndarray:
 
 def _forked_half(first: bool) -> np.ndarray:
     assert _FORKED is not None  # set by the parent before forking
-    (_, comp, sizes, max_dense, el, er, ep, es, cohesion, must, cannot), first_half = _FORKED
+    (_, comp, sizes, max_dense, el, er, ep, es, cohesion, must, cannot, *growth), first_half = (
+        _FORKED
+    )
+    eq, grow = growth or (None, 0)  # without the growth arguments: none
     chosen = first_half if first else ~first_half
     renumber = np.cumsum(chosen) - 1  # order kept inside the half
     edges = chosen[el]
@@ -193,6 +215,8 @@ def _forked_half(first: bool) -> np.ndarray:
         cohesion,
         must,
         cannot,
+        None if eq is None else eq[edges],
+        grow,
     )
 
 
@@ -208,7 +232,13 @@ def _average_linkage(
     cohesion: float,
     must: np.ndarray,
     cannot: list[tuple[int, int]],
+    eq: np.ndarray | None = None,
+    grow: int = 0,
 ) -> np.ndarray:
+    """Roots per record. `eq`: the lenient evidence per edge; with `grow` > 0 two
+    clusters that fail the cohesion test join on it when `grow` of their cross pairs
+    are auto-merge edges (after every join that passes the test: its priority is below
+    theirs)."""
     parent = list(range(n))
 
     def find(x: int) -> int:
@@ -228,13 +258,17 @@ def _average_linkage(
         r = find(i)
         if r != i:
             size[r] += 1
-    # cluster-pair statistics: [sum of p, scored pairs, has strong edge, forbidden]
+    # cluster-pair statistics: [sum of p, scored pairs, strong edges, forbidden, sum of
+    # lenient p]
     link: dict[int, dict[int, list]] = {}
 
     def stat(a: int, b: int) -> list:
-        return link.setdefault(a, {}).setdefault(b, [0.0, 0, False, False])
+        return link.setdefault(a, {}).setdefault(b, [0.0, 0, 0, False, 0.0])
 
-    for a, b, p, s in zip(el.tolist(), er.tolist(), ep.tolist(), es.tolist(), strict=True):
+    lenient = eq.tolist() if eq is not None else [0.0] * len(el)
+    for a, b, p, s, q in zip(
+        el.tolist(), er.tolist(), ep.tolist(), es.tolist(), lenient, strict=True
+    ):
         ra, rb = find(a), find(b)
         if ra == rb:
             continue
@@ -242,7 +276,8 @@ def _average_linkage(
             st = stat(x, y)
             st[0] += p
             st[1] += 1
-            st[2] = st[2] or s
+            st[2] += int(s)
+            st[4] += q
     for a, b in cannot:
         ra, rb = find(a), find(b)
         if ra != rb:
@@ -251,14 +286,23 @@ def _average_linkage(
     dense = sizes <= max_dense
 
     def linkage(a: int, b: int) -> float:
+        """The join's priority, -1 when it may not happen: 1 + the cross mean for a join
+        that passes the cohesion test, the lenient mean (below 1) for one that grows."""
         st = link[a][b]
         if st[3] or not st[2]:
             return -1.0
         denom = size[a] * size[b] if dense[comp[a]] else max(st[1], 1)
-        return round(st[0] / denom, 9)
+        mean = round(st[0] / denom, 9)
+        if mean >= cohesion:
+            return 1.0 + mean
+        if grow and st[2] >= grow:
+            lenient_mean = round(st[4] / denom, 9)
+            if lenient_mean >= cohesion:
+                return min(lenient_mean, 0.999999999)
+        return -1.0
 
     heap = [(-linkage(a, b), a, b) for a in link for b in link[a] if a < b]
-    heap = [h for h in heap if -h[0] >= cohesion]
+    heap = [h for h in heap if -h[0] >= 0.0]
     heapq.heapify(heap)
     while heap:
         neg, a, b = heapq.heappop(heap)
@@ -276,13 +320,14 @@ def _average_linkage(
             mine = stat(keep, other)
             mine[0] += st[0]
             mine[1] += st[1]
-            mine[2] = mine[2] or st[2]
+            mine[2] += st[2]
             mine[3] = mine[3] or st[3]
+            mine[4] += st[4]
             link[other].pop(gone, None)
             link[other][keep] = list(mine)
         for other in list(link[keep]):
             link[other][keep] = link[keep][other]
             lk = linkage(keep, other)
-            if lk >= cohesion:
+            if lk >= 0.0:
                 heapq.heappush(heap, (-lk, min(keep, other), max(keep, other)))
     return np.fromiter((find(i) for i in range(n)), dtype=np.int64, count=n)

@@ -26,7 +26,7 @@ from dedupe.model import (
     u_sample_pairs,
 )
 from dedupe.prepare import Prepared, Records, merge_prepared, prepare
-from dedupe.spec import MatchSettings, MatchSpec
+from dedupe.spec import FieldType, MatchSettings, MatchSpec
 
 __all__ = ["Resolution", "ScoredPair", "Scorer", "resolve", "resolve_incremental"]
 
@@ -43,6 +43,13 @@ class ScoredPair:
     note: str = ""  # why the decision differs from the thresholds (constraint, cohesion)
 
 
+# What a customer changes over the years without becoming someone else: phones, e-mails
+# and the place he is filed under (city, district, a category). Not his name, birth date,
+# id, street address or employer: a disagreement there still speaks against the pair when
+# clusters grow past a failed cohesion test (see dedupe.cluster).
+_CHANGING_TYPES = (FieldType.PHONE, FieldType.EMAIL, FieldType.CATEGORY, FieldType.LOCALITY)
+
+
 class Scorer:
     """Scores arbitrary record pairs with a fitted model; the explanation of any pair can
     be rebuilt from its comparison levels."""
@@ -55,19 +62,46 @@ class Scorer:
         self.tf = [model.tf_adjust(prep, k) for k in self.names]
         self.groups = field_groups(prep, model.shared)
         self.top = [len(LEVELS[prep.fields[k].type]) - 1 for k in self.names]
+        self.changing = [
+            k for k, name in enumerate(self.names) if prep.fields[name].type in _CHANGING_TYPES
+        ]
+        self.person = [
+            k
+            for k, name in enumerate(self.names)
+            if prep.fields[name].type is FieldType.PERSON_NAME
+        ]
 
     def contributions(
-        self, left: np.ndarray, right: np.ndarray, levels: np.ndarray | None = None
+        self,
+        left: np.ndarray,
+        right: np.ndarray,
+        levels: np.ndarray | None = None,
+        *,
+        lenient: bool = False,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(levels, bits) matrices, one column per field (levels computed if not given)."""
+        """(levels, bits) matrices, one column per field (levels computed if not given).
+        `lenient`: where the pair's names agree (every name column present at its top two
+        levels: the same name, or a typo of it), a disagreement on a field that changes
+        over a customer's life weighs 0, before the fields of a group are combined (so
+        that an address disagreement is not hidden behind the city's). Where the names
+        differ, different phones and e-mails are what tells a family's members apart."""
         if levels is None:
             levels = comparison_matrix(self.prep, left, right)
+        same_name: np.ndarray = np.zeros(len(levels), dtype=bool)
+        if lenient and self.person:
+            names = levels[:, self.person]
+            tops = np.asarray([self.top[k] for k in self.person])
+            present = names >= 0
+            agree = (names >= tops - 1) | ~present
+            same_name = np.logical_and(present.any(axis=1), agree.all(axis=1))
         bits = np.zeros(levels.shape, dtype=np.float32)  # 4 bytes: millions of pairs
         for k in range(len(self.names)):
             col = levels[:, k]
             b = self.w[k][col]
             exact = col == self.top[k]
             b[exact] += self.tf[k][left[exact]]
+            if lenient and k in self.changing:
+                b = np.where(same_name, np.maximum(b, 0.0), b)
             bits[:, k] = b
         return levels, self.groups.combine(bits, levels)
 
@@ -78,6 +112,13 @@ class Scorer:
     def evidence(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         """Probability at even prior odds: what the fields alone say."""
         _, bits = self.contributions(left, right)
+        return _prob(bits.sum(axis=1))
+
+    def lenient_evidence(
+        self, left: np.ndarray, right: np.ndarray, levels: np.ndarray | None = None
+    ) -> np.ndarray:
+        """`evidence` with disagreements on changing fields left out (see contributions)."""
+        _, bits = self.contributions(left, right, levels, lenient=True)
         return _prob(bits.sum(axis=1))
 
 
@@ -329,10 +370,12 @@ def _run(
         np.r_[left[prob_c >= cfg.upper], extra[: len(must), 0]],
         np.r_[right[prob_c >= cfg.upper], extra[: len(must), 1]],
     )
+    pair_scores = _PairScores(n, left * n + right, evidence, levels, scorer)
     kw: dict[str, Any] = dict(
         upper=cfg.upper,
         cohesion=cfg.cohesion,
-        scorer=_known_first(n, left * n + right, evidence, scorer.evidence),
+        scorer=pair_scores.evidence,
+        lenient_scorer=pair_scores.lenient,
         max_dense=cfg.max_cluster_dense,
         workers=cfg.workers,
     )
@@ -403,26 +446,51 @@ def _run(
     )
 
 
-def _known_first(
-    n: int,
-    codes: np.ndarray,
-    known: np.ndarray,
-    score: Callable[[np.ndarray, np.ndarray], np.ndarray],
-) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-    """Evidence of pairs (i < j): taken from the candidates' (`codes` sorted, `known`)
-    where the pair is one, scored only for the others."""
+class _PairScores:
+    """What the clustering asks of pairs (i < j), candidates or not: `evidence` and
+    `lenient` evidence. A candidate's evidence is the one computed already and its levels
+    are known; other pairs are compared once, when their evidence is asked, and their
+    levels kept for the lenient evidence asked of some of them afterwards."""
 
-    def evidence(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        want = left * n + right
+    def __init__(
+        self, n: int, codes: np.ndarray, known: np.ndarray, levels: np.ndarray, scorer: Scorer
+    ) -> None:
+        self.n, self.codes, self.known, self.levels, self.scorer = n, codes, known, levels, scorer
+        self.extra_codes = np.zeros(0, dtype=np.int64)
+        self.extra_levels = levels[:0]
+
+    @staticmethod
+    def _find(codes: np.ndarray, want: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         pos = np.minimum(np.searchsorted(codes, want), max(len(codes) - 1, 0))
         hit = codes[pos] == want if len(codes) else np.zeros(len(want), dtype=bool)
-        out = np.empty(len(want), dtype=np.float64)
-        out[hit] = known[pos[hit]]
+        return pos, hit
+
+    def evidence(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        pos, hit = self._find(self.codes, left * self.n + right)
+        out = np.empty(len(left), dtype=np.float64)
+        out[hit] = self.known[pos[hit]]
         if (~hit).any():
-            out[~hit] = score(left[~hit], right[~hit])
+            lo, hi = left[~hit], right[~hit]
+            levels = comparison_matrix(self.scorer.prep, lo, hi)
+            _, bits = self.scorer.contributions(lo, hi, levels)
+            out[~hit] = _prob(bits.sum(axis=1))
+            order = np.argsort(lo * self.n + hi)
+            self.extra_codes = (lo * self.n + hi)[order]
+            self.extra_levels = levels[order]
         return out
 
-    return evidence
+    def lenient(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        want = left * self.n + right
+        levels = np.empty((len(want), self.levels.shape[1]), dtype=self.levels.dtype)
+        pos, hit = self._find(self.codes, want)
+        levels[hit] = self.levels[pos[hit]]
+        xpos, xhit = self._find(self.extra_codes, want)
+        xhit &= ~hit
+        levels[xhit] = self.extra_levels[xpos[xhit]]
+        fresh = ~(hit | xhit)
+        if fresh.any():
+            levels[fresh] = comparison_matrix(self.scorer.prep, left[fresh], right[fresh])
+        return self.scorer.lenient_evidence(left, right, levels)
 
 
 def _decisions(
