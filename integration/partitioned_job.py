@@ -23,6 +23,7 @@ The model is the one the hub stored (the nightly refit learns it): the buckets d
 comparing, scoring and clustering, not the learning.
 """
 
+import bisect
 import hashlib
 import json
 import os
@@ -30,6 +31,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -55,9 +57,12 @@ from integration.partitioned import (
     split_inputs,
 )
 from integration.pipeline.resolve import (
+    IN_FLIGHT,
     RESOLVABLE,
+    LoadedState,
     ResolveReport,
     _apply,
+    _digest,
     _fill,
     _issued,
     _read_rows,
@@ -115,6 +120,8 @@ class HubSnapshot:
     recent: dict[str, int]
     fitted_at: str
     token: str
+    #: refs whose pairs the single step would rewrite (rows changed, gone or marked)
+    touched: set[str] = field(default_factory=set)
     prep: Prepared | None = field(default=None, repr=False)
 
 
@@ -126,17 +133,18 @@ def _hub_token(session: Session, previous: dict[str, str]) -> str:
     state = session.get(MatchingState, "engine")
     dirty = session.scalar(select(MatchingState.meta).where(MatchingState.name == "engine.dirty"))
     c = effective_constraints(session)
-    body = json.dumps(
-        [
-            state.version if state is not None else None,
-            sorted((dirty or {}).get("rows", [])),
-            sorted(previous.items()),
-            sorted(c.must_refs),
-            sorted(c.cannot_refs),
-        ],
-        default=str,
-    )
-    return hashlib.sha256(body.encode()).hexdigest()
+    digest = hashlib.sha256()
+    head = [
+        state.version if state is not None else None,
+        sorted((dirty or {}).get("rows", [])),
+        sorted(c.must_refs),
+        sorted(c.cannot_refs),
+    ]
+    digest.update(json.dumps(head, default=str).encode())
+    # the crosswalk piece by piece: a million members need not be one string
+    for ref, gid in sorted(previous.items()):
+        digest.update(f"\n{ref}\t{gid}".encode())
+    return digest.hexdigest()
 
 
 def _crosswalk(session: Session) -> dict[str, str]:
@@ -167,6 +175,7 @@ def _snapshot(hub: HubResource) -> HubSnapshot:
         rows = _read_rows(session, _row_columns())
         constraints = effective_constraints(session)
         previous = _crosswalk(session)
+        touched = _touched(rows, loaded)
         return HubSnapshot(
             rows=rows,
             records=[r.record for r in rows if r.verdict in RESOLVABLE],
@@ -178,7 +187,41 @@ def _snapshot(hub: HubResource) -> HubSnapshot:
             recent=loaded.recent,
             fitted_at=str(loaded.meta.get("fitted_at", "")),
             token=_hub_token(session, previous),
+            touched=touched,
         )
+
+
+def _touched(rows: list[_Row], loaded: LoadedState) -> set[str]:
+    """The refs the single step would match again (rows stamped since the state's
+    watermarks, less the in-flight margin, and not read unchanged; rows gone; rows
+    marked dirty): the review pairs it rewrites are theirs, and the last step rewrites
+    the same ones. Every other pair is the same in the whole run as in the stored state
+    (the engine's incremental run equals the whole one)."""
+    known = loaded.base.ids  # sorted
+    dirty = set(loaded.dirty)
+    floors = {}
+    for source, mark in loaded.watermarks.items():
+        at = datetime.fromisoformat(mark)
+        floors[source] = (at if at.tzinfo else at.replace(tzinfo=UTC)) - IN_FLIGHT
+
+    def in_state(ref: str) -> bool:
+        k = bisect.bisect_left(known, ref)
+        return k < len(known) and known[k] == ref
+
+    out: set[str] = set()
+    for r in rows:
+        floor = floors.get(r.source)
+        if floor is not None and r.updated_at < floor and r.row_id not in dirty:
+            continue  # not written since the state was saved
+        present = in_state(r.ref)
+        if r.verdict in RESOLVABLE:
+            unchanged = loaded.recent.get(r.ref) == _digest(r.record)
+            if present and unchanged and r.row_id not in dirty:
+                continue
+            out.add(r.ref)
+        elif present or r.row_id in dirty:
+            out.add(r.ref)
+    return out
 
 
 def _plan(hub: HubResource, got: HubSnapshot, buckets: int) -> BucketPlan:
@@ -310,7 +353,7 @@ def write_buckets(
             issued,
             new_rows={ref: by_ref[ref] for ref in res.clusters},
             removed=removed,
-            touched=None,
+            touched=got.touched,
             cause="engine",
             run_id=run_id,
         )
@@ -388,10 +431,11 @@ def resolve_in_buckets(
     if workers == 1 or len(inputs) < 2:
         results = [resolve_bucket_result(b, spec, settings, got.model) for b in inputs]
     else:
-        # spawned, not forked: the parent holds database connections and Dagster threads
-        with ProcessPoolExecutor(
-            min(workers, len(inputs)), mp_context=get_context("spawn")
-        ) as pool:
+        # workers forked from a fresh server process, not from this one (which holds
+        # database connections, maybe threads); the server imports the engine once
+        ctx = get_context("forkserver")
+        ctx.set_forkserver_preload(["integration.partitioned"])
+        with ProcessPoolExecutor(min(workers, len(inputs)), mp_context=ctx) as pool:
             n = len(inputs)
             results = list(
                 pool.map(resolve_bucket_result, inputs, [spec] * n, [settings] * n, [got.model] * n)

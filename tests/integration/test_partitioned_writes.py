@@ -172,7 +172,8 @@ def _hub(engine: Engine) -> dict[str, Any]:
                     src: datetime.fromisoformat(mark) == _utc(newest[src])
                     for src, mark in loaded.watermarks.items()
                 },
-                "recent": loaded.recent,
+                # (what the state keeps to skip re-reading rows, its "recent" digests, is
+                # bookkeeping: the runs after it below show it lets them work alike)
                 "dirty": loaded.dirty,
                 "fitted_at": bool(loaded.meta.get("fitted_at")),
             },
