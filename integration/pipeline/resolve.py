@@ -215,6 +215,10 @@ class LoadedState:
     #: rows moved or added outside a run (placement, admin decisions) since it was saved
     dirty: list[int]
     meta: dict[str, Any]
+    #: ref -> stamp (customer_row.updated_at) of the rows the state saw stamped within
+    #: IN_FLIGHT of their source's watermark: a row read again with the same stamp has
+    #: not been written since, so its fields are not read (empty: a state saved without)
+    stamps: dict[str, datetime] = field(default_factory=dict)
 
 
 def load_matching_state(
@@ -251,6 +255,10 @@ def load_matching_state(
         recent=dict((extra or {}).get("recent") or {}),
         dirty=_dirty_rows(session),
         meta=meta,
+        stamps={
+            ref: datetime.fromisoformat(at)
+            for ref, at in ((extra or {}).get("stamps") or {}).items()
+        },
     )
 
 
@@ -289,8 +297,12 @@ def _save_state(
     *,
     fitted_at: str,
     mode: str,
+    stamps: Mapping[str, datetime] | None = None,
 ) -> None:
-    blob = dump_state(res, engine_version=engine_version(), extra={"recent": recent})
+    extra: dict[str, Any] = {"recent": recent}
+    if stamps is not None:
+        extra["stamps"] = {ref: at.isoformat() for ref, at in stamps.items()}
+    blob = dump_state(res, engine_version=engine_version(), extra=extra)
     meta = {
         "settings": _settings_key(spec, settings),
         "engine": engine_version(),
@@ -328,6 +340,17 @@ def _recent(rows: Iterable[_Row], marks: Mapping[str, str], old: Mapping[str, in
         else:
             keep.pop(r.ref, None)
     return keep
+
+
+def _in_window(
+    window: Mapping[str, datetime], seen: Iterable[_Row], marks: Mapping[str, str]
+) -> dict[str, datetime]:
+    """Stamps of the rows the next run reads again (stamped within IN_FLIGHT of their
+    source's new watermark): those of this run's window, as read."""
+    floor = {k: _utc(datetime.fromisoformat(v)) - IN_FLIGHT for k, v in marks.items()}
+    stamps = dict(window)
+    stamps.update((r.ref, r.updated_at) for r in seen)
+    return {ref: at for ref, at in stamps.items() if at >= floor.get(ref.split(":", 1)[0], at)}
 
 
 def resolve_customers(
@@ -440,6 +463,7 @@ def _resolve_all(
             _recent(all_seen, marks, {}),
             fitted_at=utcnow().isoformat(),
             mode=mode,
+            stamps=_in_window({}, all_seen, marks),
         )
     report.rows_matched = len(rows)
     report.rows_removed = len(removed)
@@ -464,7 +488,7 @@ def _resolve_changed(
         return k < len(known) and known[k] == ref
 
     with session_scope(engine) as session:
-        seen = _changed_rows(session, engine, loaded, exclude_sources)
+        seen, window = _changed_rows_and_window(session, engine, loaded, exclude_sources)
         dirty = set(loaded.dirty)
         upserts: dict[str, _Row] = {}
         removed: dict[str, str] = {}
@@ -514,15 +538,24 @@ def _resolve_changed(
     )
     with session_scope(engine) as session:
         marks = _watermarks(seen, loaded.watermarks)
+        stamps = _in_window(window, seen, marks)
+        read = {ref.split(":", 1)[0] for ref in window}
+        # digests of rows the next run will not read again are of no use to it
+        recent = {
+            ref: d
+            for ref, d in _recent(seen, marks, loaded.recent).items()
+            if ref in stamps or ref.split(":", 1)[0] not in read
+        }
         _save_state(
             session,
             res,
             spec,
             settings,
             marks,
-            _recent(seen, marks, loaded.recent),
+            recent,
             fitted_at=str(loaded.meta.get("fitted_at", "")),
             mode="incremental",
+            stamps=stamps,
         )
     report.rows_matched = len(upserts)
     report.rows_removed = len(removed)
@@ -533,24 +566,46 @@ def _resolve_changed(
 def _changed_rows(
     session: Session, engine: Engine, loaded: LoadedState, exclude_sources: Collection[str]
 ) -> list[_Row]:
+    """The rows of ``_changed_rows_and_window`` (what the partitioned job reads)."""
+    return _changed_rows_and_window(session, engine, loaded, exclude_sources)[0]
+
+
+def _changed_rows_and_window(
+    session: Session, engine: Engine, loaded: LoadedState, exclude_sources: Collection[str]
+) -> tuple[list[_Row], dict[str, datetime]]:
     """Rows stamped since their source's watermark (less the in-flight margin; every row
-    of a source the state has not seen yet) and the rows marked dirty."""
+    of a source the state has not seen yet) and the rows marked dirty; and the stamp of
+    every row in the window (ref -> updated_at). The window is read narrowly first: a
+    row the state saw with the same stamp has not been written since and is not read
+    (runs close together would otherwise read every row of the last run again)."""
     seen: list[_Row] = []
+    window: dict[str, datetime] = {}
+    dirty = set(loaded.dirty)
     sources = set(session.scalars(select(CustomerRow.source).distinct()))
     for source in sorted(sources - set(exclude_sources)):
-        q = _row_columns().where(CustomerRow.source == source)
         mark = loaded.watermarks.get(source)
-        if mark is not None:
-            floor = _utc(datetime.fromisoformat(mark)) - IN_FLIGHT
-            if engine.dialect.name == "sqlite":  # stored naive, in UTC
-                floor = floor.replace(tzinfo=None)
-            q = q.where(CustomerRow.updated_at >= floor)
-        seen.extend(_read_rows(session, q))
+        if mark is None:
+            seen.extend(_read_rows(session, _row_columns().where(CustomerRow.source == source)))
+            continue
+        floor = _utc(datetime.fromisoformat(mark)) - IN_FLIGHT
+        if engine.dialect.name == "sqlite":  # stored naive, in UTC
+            floor = floor.replace(tzinfo=None)
+        q = select(
+            CustomerRow.id, CustomerRow.stream, CustomerRow.source_key, CustomerRow.updated_at
+        ).where(CustomerRow.source == source, CustomerRow.updated_at >= floor)
+        wanted = []
+        for rid, stream, key, updated_at in session.execute(q):
+            ref, at = f"{source}:{stream}:{key}", _utc(updated_at)
+            window[ref] = at
+            if loaded.stamps.get(ref) != at or rid in dirty:
+                wanted.append(rid)
+        for chunk in _chunks(wanted):
+            seen.extend(_read_rows(session, _row_columns().where(CustomerRow.id.in_(chunk))))
     have = {r.row_id for r in seen}
     for chunk in _chunks(sorted(set(loaded.dirty) - have)):
         q = _row_columns().where(CustomerRow.id.in_(chunk))
         seen.extend(r for r in _read_rows(session, q) if r.source not in exclude_sources)
-    return seen
+    return seen, window
 
 
 def _previous(session: Session) -> dict[str, str]:
