@@ -151,3 +151,35 @@ def test_a_family_sharing_contacts_does_not_grow_together() -> None:
     anna = {res.clusters[r["id"]] for r in rows if r["entity"] == "family-Anna"}
     piotr = {res.clusters[r["id"]] for r in rows if r["entity"] == "family-Piotr"}
     assert not anna & piotr
+
+
+def test_growth_in_two_forked_halves_is_the_same() -> None:
+    """The growth rule clusters each component on its own too: two forked halves give
+    the roots of the whole, and some joins happen only by growth."""
+    import multiprocessing as mp
+
+    import pytest
+
+    from dedupe.cluster import _average_linkage, _linkage_in_halves
+
+    if "fork" not in mp.get_all_start_methods():
+        pytest.skip("no fork here")
+    rng = np.random.default_rng(5)
+    sizes = rng.integers(2, 12, size=300)
+    comp = np.repeat(np.arange(len(sizes)), sizes)
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    el, er = [], []
+    for start, size in zip(starts.tolist(), sizes.tolist(), strict=True):
+        i, j = np.triu_indices(size, 1)
+        el.append(start + i)
+        er.append(start + j)
+    left, right = np.concatenate(el), np.concatenate(er)
+    prob = rng.integers(0, 11, size=len(left)) / 10
+    strong = prob >= 0.9
+    lenient = np.maximum(prob, rng.integers(0, 11, size=len(left)) / 10)
+    none = np.zeros((0, 2), dtype=np.int64)
+    plain: tuple = (len(comp), comp, sizes, 50, left, right, prob, strong, 0.5, none, [])
+    grown = (*plain, lenient, 2)
+    whole = _average_linkage(*grown)
+    assert len(np.unique(whole)) < len(np.unique(_average_linkage(*plain)))
+    assert (_linkage_in_halves(grown) == whole).all()
