@@ -64,6 +64,7 @@ from integration.pipeline.resolve import (
     _apply,
     _digest,
     _fill,
+    _in_window,
     _issued,
     _read_rows,
     _recent,
@@ -368,6 +369,8 @@ def write_buckets(
                 _recent(got.rows, marks, got.recent),
                 fitted_at=got.fitted_at,
                 mode="partitioned",
+                # every row was read: the stamps of those the next run reads again
+                stamps=_in_window({}, got.rows, marks),
             )
     report.rows_matched = len(res.clusters)
     report.rows_removed = len(removed)

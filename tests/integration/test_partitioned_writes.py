@@ -172,8 +172,9 @@ def _hub(engine: Engine) -> dict[str, Any]:
                     src: datetime.fromisoformat(mark) == _utc(newest[src])
                     for src, mark in loaded.watermarks.items()
                 },
-                # (what the state keeps to skip re-reading rows, its "recent" digests, is
-                # bookkeeping: the runs after it below show it lets them work alike)
+                # what the state keeps to skip re-reading rows: the same rows
+                "recent": loaded.recent,
+                "stamped": sorted(loaded.stamps),
                 "dirty": loaded.dirty,
                 "fitted_at": bool(loaded.meta.get("fitted_at")),
             },
