@@ -123,7 +123,12 @@ class ActivityRow(Base):
     """An order, call, ticket or campaign touch of a source record, for the 360° facts."""
 
     __tablename__ = "activity"
-    __table_args__ = (Index("ix_activity_customer", "source", "customer_stream", "customer_key"),)
+    __table_args__ = (
+        Index("ix_activity_customer", "source", "customer_stream", "customer_key"),
+        # the golden build finds the activities carrying a candidate's contacts (0009)
+        Index("ix_activity_phone", "phone"),
+        Index("ix_activity_email", "email"),
+    )
 
     id: Mapped[int] = mapped_column(ForeignKey("source_record.id"), primary_key=True)
     source: Mapped[str] = mapped_column(String(64))

@@ -76,3 +76,43 @@ def test_the_suite_refuses_to_wipe_a_database_not_named_for_tests() -> None:
     )
     assert done.returncode == 4, done.stdout + done.stderr
     assert "names database 'prod'" in done.stderr and "'chub_test'" in done.stderr
+
+
+def _indexes(engine) -> dict[str, set[str]]:  # type: ignore[no-untyped-def]
+    insp = inspect(engine)
+    return {name: {ix["name"] for ix in insp.get_indexes(name)} for name in Base.metadata.tables}
+
+
+def test_migrations_create_every_modelled_index(engine) -> None:  # type: ignore[no-untyped-def]
+    modelled = {name: {ix.name for ix in t.indexes} for name, t in Base.metadata.tables.items()}
+    made = _indexes(engine)
+    # a column's unique=True / index=True or a unique constraint may make more indexes than
+    # __table_args__ names; every named one must be there
+    assert {n: modelled[n] - made[n] for n in modelled} == {n: set() for n in modelled}
+
+
+def test_0009_down_drops_the_activity_contact_indexes_and_up_restores_them(engine) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from integration.store import session_scope
+    from integration.store.db import _alembic_config
+    from integration.web.audit import write_audit
+
+    wanted = {"ix_activity_phone", "ix_activity_email"}
+    assert wanted <= _indexes(engine)["activity"]
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0008")
+    assert current_revision(engine) == "0008"
+    assert not wanted & _indexes(engine)["activity"]
+    assert upgrade(engine) == head_revision()
+    assert wanted <= _indexes(engine)["activity"]
+    # 0009 never went near audit_log: its append-only triggers (0008) still refuse
+    with session_scope(engine) as s:
+        write_audit(s, actor_kind="cli", actor="ops", action="login")
+    with pytest.raises(DBAPIError, match="audit_log is append-only"):
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM audit_log"))
