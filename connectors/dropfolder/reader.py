@@ -10,7 +10,8 @@ GBK), then GB18030 (the superset of GBK, what Chinese Excel writes as "CSV"). A 
 is mostly valid UTF-8 with a broken byte or two is flagged as broken UTF-8 rather than
 decoded as GB18030 mojibake. The reverse does happen: a GBK line of a few characters is
 often valid UTF-8 (GBK "女" is UTF-8 "Ů"), so in a file that is GB18030 by its other lines
-(none only UTF-8 reads, more only GB18030 reads than both read) every line is GB18030.
+(none only UTF-8 reads, at least as many only GB18030 reads as both read) every line is
+GB18030.
 A BOM declares the encoding of the whole file; a declared codec is used by any of its
 names (UTF-16LE, utf_16_le). Two- and four-byte encodings are decoded as a whole and
 then split, since their code units hold 0x0A bytes that are no line break.
@@ -118,10 +119,11 @@ def _decode_line(line: bytes, codec: str, name: str) -> Line:
 
 def _auto_lines(lines: list[bytes]) -> list[Line]:
     """Each line in its own encoding: UTF-8, else GB18030 unless it looks like broken
-    UTF-8, else flagged. A line both read (a GBK "女" is the UTF-8 "Ů") is read as UTF-8,
-    unless the file is a GB18030 file: no line of it only UTF-8 reads and more lines only
-    GB18030 reads than lines both read. (Valid UTF-8 Chinese is mostly no valid GBK, but
-    a GBK line of a few characters often is valid UTF-8.)"""
+    UTF-8, else flagged. A line both read (GBK "女" is UTF-8 "Ů") is read as UTF-8 unless
+    the file is a GB18030 file: no line of it only UTF-8 reads, and at least as many lines
+    only GB18030 reads as lines both read. (Valid UTF-8 Chinese mostly is no valid GBK,
+    but a GBK line of a few characters often is valid UTF-8; a UTF-8 file of accented
+    Latin is valid GBK throughout, and stays UTF-8 while its Latin-1 strays are fewer.)"""
     utf8 = [_strict(line, "utf-8") for line in lines]
     failing = [i for i, text in enumerate(utf8) if text is None]
     if not failing:  # the common case: a UTF-8 file
@@ -139,7 +141,7 @@ def _auto_lines(lines: list[bytes]) -> list[Line]:
                 break
             both += 1
         else:
-            file_gb = only_gb > both
+            file_gb = only_gb >= both
     out = []
     for i, line in enumerate(lines):
         text = utf8[i]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import shutil
@@ -321,3 +322,107 @@ def test_an_unknown_encoding_is_refused_at_load(tmp_path: Path) -> None:
     drop(tmp_path, "a.csv", CSV.encode("gbk"))
     records, _ = pull_all(source(tmp_path, encoding="gbk"))
     assert [r.payload["encoding"] for r in records] == ["gbk", "gbk"]
+
+
+# ------------------------------------------- found by the drop-folder property (tests/property)
+
+
+def test_a_file_opening_with_blank_lines_lands_its_rows(tmp_path: Path) -> None:
+    # the first row was taken for the header: blank, so the file "had nothing to land" and
+    # was marked done with every row unread
+    drop(tmp_path, "a.csv", ("\n\r\n" + CSV).encode())
+    records, cursor = pull_all(source(tmp_path))
+    assert [r.payload["fields"]["姓名"] for r in records] == ["张伟", "李娜"]
+    assert [r.payload["row"] for r in records] == [4, 5]  # the rows a person sees
+    assert len(json.loads(cursor or "")["done"]) == 1
+
+
+def test_the_rows_of_a_file_whose_header_cannot_be_read_land_flagged(tmp_path: Path) -> None:
+    # only the header's text was kept, in one record for the file: every row was lost
+    data = "姓名,手机".encode() + b"\xff\n" + "张伟,13800138000\n,\n李娜,139\n".encode()
+    drop(tmp_path, "a.csv", data)
+    records, _ = pull_all(source(tmp_path, page_size=2))
+    assert [r.raw_text for r in records] == ["姓名,手机\ufffd", "张伟,13800138000", "李娜,139"]
+    assert all(r.payload is None for r in records)
+    assert records[0].key == "a.csv" and "cannot read the header" in (records[0].problem or "")
+    assert records[1].key.startswith("bad:") and (records[1].problem or "").startswith("row 2: ")
+    keyed, _ = pull_all(source(tmp_path, key_column="编号"))
+    assert [r.key for r in keyed] == ["a.csv", "a.csv#2", "a.csv#4"]
+
+
+def test_a_cell_over_csvs_default_field_limit_lands_whole(tmp_path: Path) -> None:
+    # csv refuses a field over 131,072 characters: the row was flagged "unparsable", and
+    # the rest of a multi-line cell was read as rows of their own
+    note = "备注第一行\n" * 30_000  # 180,000 characters on 30,000 lines
+    text = "姓名,备注\n" + f'张伟,"{note}"\n' + "李娜,短\n"
+    drop(tmp_path, "a.csv", text.encode())
+    records, _ = pull_all(source(tmp_path, columns={"name": "姓名"}))
+    assert [(r.payload["fields"]["姓名"], r.problem) for r in records] == [
+        ("张伟", None),
+        ("李娜", None),
+    ]
+    assert records[0].payload["fields"]["备注"] == note
+
+
+def test_a_flagged_rows_text_is_kept_whole(tmp_path: Path) -> None:
+    # a flagged row's raw text was cut to 2,000 characters, silently (landing bounds what
+    # it stores, at 1,000,000 characters, and says so)
+    long = "很长的地址" * 1000
+    drop(tmp_path, "a.csv", (CSV + f"王五,139,{long},公司,多出来的一格\n").encode())
+    records, _ = pull_all(source(tmp_path))
+    (flagged,) = [r for r in records if r.payload is None]
+    assert flagged.raw_text == f"王五,139,{long},公司,多出来的一格"
+
+
+def test_a_genuine_replacement_character_in_utf16_is_data(tmp_path: Path) -> None:
+    # a UTF-16 line was judged undecodable by the U+FFFD in its text, so a real U+FFFD
+    # (an export's own replacement of a character it lost) flagged a good row
+    head = "姓名\t备注\n张伟\t原文\ufffd丢失\n".encode("utf-16-le")
+    broken = "李娜\t".encode("utf-16-le") + b"\x00\xdc" + "坏\n".encode("utf-16-le")
+    drop(tmp_path, "a.csv", codecs.BOM_UTF16_LE + head + broken)
+    records, _ = pull_all(source(tmp_path, delimiter="\t", columns={"name": "姓名"}))
+    good, bad = records
+    assert good.problem is None and good.payload["fields"]["备注"] == "原文\ufffd丢失"
+    assert bad.payload is None and "not utf-16" in (bad.problem or "")
+    assert bad.raw_text == "李娜\t\ufffd坏"
+
+
+@pytest.mark.parametrize("name", ["UTF-16LE", "utf_16_le", "UTF-32BE", "utf_32_le", "UTF16"])
+def test_a_wide_codec_declared_by_any_of_its_names(tmp_path: Path, name: str) -> None:
+    # only the spellings utf-16, utf-16-le, utf-16-be and utf-32 were read as wide codecs;
+    # any other name of them was split on 0x0A bytes into garbage rows
+    drop(tmp_path, "a.csv", CSV.encode(codecs.lookup(name).name))
+    records, _ = pull_all(source(tmp_path, encoding=name))
+    assert [r.payload["fields"]["姓名"] for r in records] == ["张伟", "李娜"]
+    assert not any(r.problem for r in records)
+
+
+@pytest.mark.parametrize("declared", ["utf-8", "utf-8-sig", "UTF8"])
+def test_a_declared_utf8_file_with_a_bom_has_no_bom_in_its_header(
+    tmp_path: Path, declared: str
+) -> None:
+    # the BOM was only taken off with encoding: auto; declared, it became part of the first
+    # header ("\ufeff姓名"), so that column was never found
+    drop(tmp_path, "a.csv", codecs.BOM_UTF8 + CSV.encode())
+    records, _ = pull_all(source(tmp_path, encoding=declared, key_column="姓名"))
+    assert [r.key for r in records] == ["张伟", "李娜"]
+
+
+def test_a_gbk_line_that_is_also_valid_utf8_is_gbk_in_a_gbk_file(tmp_path: Path) -> None:
+    # GBK 女 (C5 AE) and 隆 (C2 A1) are valid UTF-8 (Ů, ¡): a line holding no other
+    # Chinese was read as UTF-8 in a file whose every other line is GBK
+    rows = "姓名,性别,手机\n张伟,男,13800138000\nAlice,女,13912345678\n隆,女,137\n"
+    drop(tmp_path, "gbk.csv", rows.encode("gbk"), age=0)
+    src = source(tmp_path, columns={"name": "姓名"})
+    records, _ = pull_all(src)
+    assert [(r.payload["fields"]["姓名"], r.payload["fields"]["性别"]) for r in records] == [
+        ("张伟", "男"),
+        ("Alice", "女"),
+        ("隆", "女"),
+    ]
+    assert {r.payload["encoding"] for r in records} == {"gb18030"}
+    # the same bytes in a file that holds UTF-8 stay UTF-8 (stitched files keep UTF-8 first)
+    utf8 = "姓名,性别,手机\n陈静,女,13800138000\n".encode() + "Alice,女,139\n".encode("gbk")
+    drop(tmp_path, "mixed.csv", utf8, age=1)
+    later = [r for r in pull_all(src)[0] if r.payload["file"] == "mixed.csv"]
+    assert [r.payload["fields"]["性别"] for r in later] == ["女", "Ů"]
