@@ -216,3 +216,24 @@ def test_refused_records_become_dead_letters_and_can_be_replayed(engine) -> None
     sink.refuse.clear()
     again = publish(engine, "crm", sink)
     assert again.pushed == 1 and gid in sink.store
+
+
+def test_a_deleted_order_is_standardized_once_and_leaves_the_facts(engine) -> None:  # type: ignore[no-untyped-def]
+    silos = _silos()
+    _run(engine, silos)
+    # O2 is deleted upstream; landing gives it a new payload hash, its activity row keeps
+    # the hash of the payload it was made from
+    silos["erp"].data["orders"].append(RawRecord("O2", None, deleted=True))
+    std, _, gold, _ = _run(engine, silos)
+    assert std.looked_at == 0 and std.activities == 0  # nothing to rewrite for it
+    assert gold.updated == 1
+    with session_scope(engine) as s:
+        facts = {g.golden_id: g.facts for g in s.scalars(select(GoldenCustomer))}
+    assert sorted((f["orders"], f["revenue"]) for f in facts.values()) == [(0, 0.0), (1, 100.0)]
+    # the next runs have nothing to do for it (it used to be mapped again on every run)
+    std, _, gold, _ = _run(engine, silos)
+    assert std.looked_at == 0 and gold.updated == 0 and gold.created == 0
+    full = build_golden(engine, RULES, full=True)
+    assert full.updated == 0 and full.created == 0 and full.retired == 0
+    with session_scope(engine) as s:
+        assert {g.golden_id: g.facts for g in s.scalars(select(GoldenCustomer))} == facts
