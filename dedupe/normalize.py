@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 import jellyfish
 from cleanco.clean import prepare_default_terms, remove_accents, strip_punct, strip_tail
@@ -372,6 +373,43 @@ def normalize_postcode(value: object) -> str | None:
 _DATE_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _DATE_DMY = re.compile(r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})")
+# A two-digit year "yy" is 20yy up to this, else 19yy: the century window 1930-2029.
+# dateutil's own rule centres a window of 100 years on the year it runs in, so "58"
+# was 2058 in 2026 and one file's keys changed with the calendar; a fixed window
+# keeps them fixed. Dates in customer records are mostly birth dates (a "58" is far
+# more likely 1958 than 2058) and sign-up or order dates of this century.
+TWO_DIGIT_YEAR_PIVOT = 29
+# Two defaults that differ in year, month and day (all days <= 28, so dateutil never
+# clamps one to a month's end): whatever the text does not write comes out of each
+# differently, so a date that is the same from both was written out in full.
+_DEFAULTS = (dt.datetime(2000, 1, 1), dt.datetime(2001, 2, 2))
+_FREE_FORM: Any = None  # dateutil's parser, built on the first free-form date
+
+
+def _free_form_parser() -> Any:
+    global _FREE_FORM
+    if _FREE_FORM is None:
+        from dateutil import parser  # slow, so only for the rare free-form date
+
+        class _FixedCentury(parser.parserinfo):
+            def convertyear(self, year: int, century_specified: bool = False) -> int:
+                if year < 100 and not century_specified:
+                    return year + (2000 if year <= TWO_DIGIT_YEAR_PIVOT else 1900)
+                return year
+
+        _FREE_FORM = parser.parser(_FixedCentury())
+    return _FREE_FORM
+
+
+def _parse_free_form(text: str, dayfirst: bool) -> str | None:
+    """A date dateutil reads from `text` when it writes year, month and day, else None."""
+    dates = set()
+    for default in _DEFAULTS:
+        try:
+            dates.add(_free_form_parser().parse(text, default=default, dayfirst=dayfirst).date())
+        except (ValueError, OverflowError):
+            return None
+    return dates.pop().isoformat() if len(dates) == 1 else None
 
 
 @lru_cache(maxsize=_CACHE)
@@ -384,6 +422,12 @@ def normalize_date(
     `keep_impossible`: a year, month and day written out that make no real date
     (1973-19-14, 1943-01-77: most often one mistyped digit) keep their digits in that
     shape instead of None, so that matching can still see the typo.
+
+    A date that does not write its day or its month ("1994", "Jan 1994", "Jan 5") is
+    None, missing: no day is made up for it (dateutil would take today's), and a
+    date field compares whole dates, so a made-up day would count as a disagreement
+    with the true one. A two-digit year is 20yy up to TWO_DIGIT_YEAR_PIVOT (29), else
+    19yy ("4/2/58" is 1958-02-04), whatever day the code runs on.
     """
     text = _clean(value)
     if text is None:
@@ -396,13 +440,7 @@ def normalize_date(
         day, month = (a, b) if (a > 12 or (dayfirst and b <= 12)) else (b, a)
         parts = year, month, day
     if parts is None:
-        from dateutil import parser  # slow, so only for the rare free-form date
-
-        try:
-            d = parser.parse(text, dayfirst=dayfirst, fuzzy=False)
-        except (ValueError, OverflowError):
-            return None
-        return d.date().isoformat()
+        return _parse_free_form(text, dayfirst)
     try:
         return dt.date(*parts).isoformat()
     except ValueError:
