@@ -8,6 +8,7 @@ import json
 
 from integration.commands import CommandTree, hub_of
 from integration.commands._common import require_schema
+from integration.errors import ChubError
 
 __all__ = ["register"]
 
@@ -55,13 +56,28 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
 
     hub = hub_of(args)
     require_schema(hub)
-    report = resolve_customers(
-        hub.engine,
-        hub.match_spec,
-        hub.match_settings,
-        exclude_sources=set(hub.blocked_sources()),
-        refit=args.refit,
-    )
+    if args.buckets:
+        if args.refit:
+            raise ChubError(
+                "--buckets resolves under the stored model: run `chub resolve --refit` "
+                "without --buckets first"
+            )
+        from integration.partitioned_job import resolve_in_buckets
+        from integration.resources import HubResource
+
+        # the plan, buckets and last step of the partitioned_resolution job, in worker
+        # processes of this machine instead of Dagster steps
+        report = resolve_in_buckets(
+            HubResource(config_path=str(args.config)), args.buckets, workers=args.workers
+        )
+    else:
+        report = resolve_customers(
+            hub.engine,
+            hub.match_spec,
+            hub.match_settings,
+            exclude_sources=set(hub.blocked_sources()),
+            refit=args.refit,
+        )
     if args.json:
         print(json.dumps(report.as_metadata(), ensure_ascii=False, indent=2))
         return 0
@@ -145,6 +161,17 @@ def register(tree: CommandTree) -> None:
         help="re-learn the weights from all rows and re-resolve everything",
     )
     rs.add_argument("--json", action="store_true", help="print the report as JSON")
+    rs.add_argument(
+        "--buckets",
+        type=int,
+        default=0,
+        metavar="N",
+        help="match every row in N blocking buckets under the stored model (scale-out; "
+        "the same result as one process)",
+    )
+    rs.add_argument(
+        "--workers", type=int, default=2, metavar="W", help="processes for --buckets (default 2)"
+    )
     gm = tree.command(
         ("golden", "merge"),
         _cmd_golden_merge,

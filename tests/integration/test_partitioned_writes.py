@@ -323,3 +323,25 @@ def test_buckets_in_worker_processes_outside_dagster_write_the_same_hub(
     with pytest.raises(PartitionError, match="at least 1"):
         resolve_in_buckets(hub, 0)
     twin.dispose()
+
+
+def test_chub_resolve_buckets_writes_what_chub_resolve_writes(
+    tmp_path: Path, engine: Engine, twin_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from integration.cli import main
+
+    twin = make_engine(twin_url)
+    upgrade(twin)
+    config = _config(tmp_path, twin_url)
+    one_sources, twin_sources = _start(engine), _start(twin)
+    for sources, each in ((one_sources, engine), (twin_sources, twin)):
+        _change(sources, seed=6, size=8)
+        _land(each, sources)
+    resolve_customers(engine, SPEC, SETTINGS)
+    assert main(["resolve", "--buckets", "3", "--workers", "1", "-c", str(config)]) == 0
+    assert capsys.readouterr().out.startswith("partitioned resolution: ")
+    _same(_hub(engine), _hub(twin))
+    # a refit learns the model over every row: that is not what buckets do
+    assert main(["resolve", "--buckets", "3", "--refit", "-c", str(config)]) != 0
+    assert "--buckets resolves under the stored model" in capsys.readouterr().err
+    twin.dispose()
