@@ -1,5 +1,5 @@
-"""`chub golden show`, `chub deadletters`, `chub replay`: the golden record and its
-publishing, from the command line."""
+"""`chub golden show`, `chub golden rebuild`, `chub deadletters`, `chub replay`: the golden
+record and its publishing, from the command line."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import argparse
 import json
 
 from integration.commands import CommandTree, hub_of, say
+from integration.commands._common import require_schema
 from integration.config_file import ConfigError
 
 __all__ = ["register"]
@@ -26,6 +27,46 @@ def _cmd_show(args: argparse.Namespace) -> int:
         print(json.dumps(view, ensure_ascii=False, indent=2, default=str))
     else:
         print(render_text(view))
+    return 0
+
+
+#: the hub lock of the writing stages (resolve, golden, publish): the one the golden asset
+#: takes (``integration.assets.RESOLVE_LOCK``; not imported, it would load Dagster)
+_WRITER_LOCK = "resolve"
+
+
+def _cmd_rebuild(args: argparse.Namespace) -> int:
+    """A full golden build: every record's fingerprint compared, not only the candidates
+    the incremental rules name (the way out if a writer ever changed what a golden record
+    is built from without leaving the trace those rules read)."""
+    from integration.locks import hub_lock
+    from integration.pipeline.golden import build_golden
+
+    hub = hub_of(args)
+    try:
+        require_schema(hub)
+        wait = 0.0 if args.no_wait else args.wait
+        with hub_lock(hub.engine, _WRITER_LOCK, wait=wait):
+            report = build_golden(
+                hub.engine,
+                hub.rules,
+                settings=hub.settings.golden,
+                # the same inputs as the golden asset's, so the settings digest agrees and
+                # only what really moved is rewritten
+                source_types={name: src.type for name, src in hub.settings.sources.items()},
+                full=True,
+            )
+    finally:
+        hub.close()
+    if args.json:
+        print(json.dumps(report.as_metadata(), indent=2))
+        return 0
+    changed = report.created + report.updated + report.retired
+    print(
+        f"golden rebuild: {changed} records changed ({report.created} new, {report.updated} "
+        f"updated, {report.retired} retired) of {report.golden}, {report.unchanged} unchanged, "
+        f"in {report.seconds:.1f}s"
+    )
     return 0
 
 
@@ -104,6 +145,25 @@ def register(tree: CommandTree) -> None:
     show.add_argument("golden_id")
     show.add_argument("--json", action="store_true", help="print JSON")
     show.add_argument("--history", action="store_true", help="also every earlier version")
+    rebuild = tree.command(
+        ("golden", "rebuild"),
+        _cmd_rebuild,
+        "Rebuild every golden record whose inputs moved, comparing all of them (a full "
+        "build, not only the incremental candidates); prints how many changed.",
+    )
+    rebuild.add_argument("--json", action="store_true", help="print the build report as JSON")
+    waiting = rebuild.add_mutually_exclusive_group()
+    waiting.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="when a resolve, golden or publish run holds the hub, say so and stop (exit 2)",
+    )
+    waiting.add_argument(
+        "--wait",
+        type=float,
+        metavar="SECONDS",
+        help="wait at most this long for the hub's writer lock (default: as long as it takes)",
+    )
     dead = tree.command(
         ("deadletters",), _cmd_deadletters, "List a sink's dead letters with their errors."
     )

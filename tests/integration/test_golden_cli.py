@@ -1,22 +1,29 @@
-"""chub golden show / deadletters / replay on a hub with a CRM stand-in."""
+"""chub golden show / rebuild / deadletters / replay on a hub with a CRM stand-in."""
 
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+import dedupe
 from connectors.fakes.salesforce import FakeSalesforce
 from connectors.salesforce import SalesforceSink
 from connectors.salesforce import Settings as SalesforceSettings
 from integration.cli import main
+from integration.golden import build_golden
 from integration.identity import merge_golden
+from integration.locks import hub_lock
+from integration.pipeline.land import sync_source
 from integration.pipeline.publish import publish
-from integration.store import GoldenMember, session_scope
+from integration.pipeline.resolve import resolve_customers
+from integration.pipeline.standardize import standardize
+from integration.store import ActivityRow, GoldenCustomer, GoldenMember, session_scope
 from tests.integration.doubles import rec
-from tests.integration.test_publish import _build, _silos
+from tests.integration.test_publish import RULES, SETTINGS, _build, _silos
 
 
 def test_show_deadletters_and_replay(engine, hub_url, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -99,3 +106,55 @@ def test_show_history_keeps_earlier_values_and_a_merged_id_says_where_it_went(
     assert (merged["status"], merged["merged_into"]) == ("merged", survivor)
     assert main(["golden", "show", retired, "-c", str(config)]) == 0
     assert f"merged into {survivor}" in capsys.readouterr().out
+
+
+def _orders(engine) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    with session_scope(engine) as s:
+        return {g.golden_id: g.facts["orders"] for g in s.scalars(select(GoldenCustomer))}
+
+
+def test_rebuild_compares_every_record_under_the_writer_lock(
+    engine, hub_url, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    silos = _silos()
+    for name, source in silos.items():
+        sync_source(engine, name, source, full=True)
+    standardize(engine, silos, RULES)
+    resolve_customers(engine, dedupe.CUSTOMER_SPEC, SETTINGS)
+    # no source types: the config below names no sources, so the settings digests agree
+    build_golden(engine, RULES)
+    config = tmp_path / "chub.yaml"
+    config.write_text(yaml.safe_dump({"hub": {"database_url": hub_url}}))
+    assert main(["golden", "rebuild", "-c", str(config)]) == 0
+    assert capsys.readouterr().out.startswith("golden rebuild: 0 records changed (0 new, 0 upd")
+    before = _orders(engine)
+    assert sorted(before.values()) == [0, 1]
+    # a writer that breaks the incremental rules: the order is cancelled in place, its
+    # source record untouched (here still within the incremental build's in-flight margin,
+    # so the report's mode and candidates are what tell a full build from an incremental one)
+    with session_scope(engine) as s:
+        s.execute(update(ActivityRow).where(ActivityRow.kind == "order").values(status="cancelled"))
+    assert main(["golden", "rebuild", "--json", "-c", str(config)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["mode"], report["updated"], report["candidates"]) == ("full", 1, 2)
+    assert sorted(_orders(engine).values()) == [0, 0]
+    assert main(["golden", "rebuild", "-c", str(config)]) == 0
+    assert "0 records changed" in capsys.readouterr().out
+
+    # the golden asset's lock: held by another run, the rebuild says so and stops
+    held, release = threading.Event(), threading.Event()
+
+    def other_run() -> None:
+        with hub_lock(engine, "resolve"):
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=other_run)
+    holder.start()
+    try:
+        assert held.wait(30)
+        assert main(["golden", "rebuild", "--no-wait", "-c", str(config)]) == 2
+        assert "hub lock 'resolve'" in capsys.readouterr().err
+    finally:
+        release.set()
+        holder.join()
