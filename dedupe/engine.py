@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from dedupe.arrays import member, unique
+from dedupe.arrays import member, release_freed_memory, unique
 from dedupe.blocking import candidate_pairs
 from dedupe.cluster import cluster_records, components
 from dedupe.compare import LEVELS, level_name
@@ -87,6 +87,16 @@ class Scorer:
         differ, different phones and e-mails are what tells a family's members apart."""
         if levels is None:
             levels = comparison_matrix(self.prep, left, right)
+        bits = np.zeros(levels.shape, dtype=np.float32)  # 4 bytes: millions of pairs
+        # every step is row by row: in chunks, the float64 weights and the groups'
+        # temporaries of ten million pairs (over a gigabyte) are never alive at once
+        for at in range(0, len(levels), _CHUNK):
+            end = min(at + _CHUNK, len(levels))
+            bits[at:end] = self._bits(left[at:end], levels[at:end], lenient)
+        return levels, bits
+
+    def _bits(self, left: np.ndarray, levels: np.ndarray, lenient: bool) -> np.ndarray:
+        """The combined weights of one chunk of pairs (see contributions)."""
         same_name: np.ndarray = np.zeros(len(levels), dtype=bool)
         if lenient and self.person:
             names = levels[:, self.person]
@@ -94,7 +104,7 @@ class Scorer:
             present = names >= 0
             agree = (names >= tops - 1) | ~present
             same_name = np.logical_and(present.any(axis=1), agree.all(axis=1))
-        bits = np.zeros(levels.shape, dtype=np.float32)  # 4 bytes: millions of pairs
+        bits = np.zeros(levels.shape, dtype=np.float32)
         for k in range(len(self.names)):
             col = levels[:, k]
             b = self.w[k][col]
@@ -103,7 +113,7 @@ class Scorer:
             if lenient and k in self.changing:
                 b = np.where(same_name, np.maximum(b, 0.0), b)
             bits[:, k] = b
-        return levels, self.groups.combine(bits, levels)
+        return self.groups.combine(bits, levels)
 
     def probability(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         _, bits = self.contributions(left, right)
@@ -120,6 +130,11 @@ class Scorer:
         """`evidence` with disagreements on changing fields left out (see contributions)."""
         _, bits = self.contributions(left, right, levels, lenient=True)
         return _prob(bits.sum(axis=1))
+
+
+# pairs weighed at once by Scorer.contributions: large enough for numpy's speed, small
+# enough that its temporaries stay in the tens of megabytes
+_CHUNK = 1 << 20
 
 
 def _prob(logodds: np.ndarray) -> np.ndarray:
@@ -321,9 +336,11 @@ def _run(
     extra = np.asarray(must + cannot, np.int64).reshape(-1, 2)
     cand = np.unique(np.concatenate([cand, extra]), axis=0) if len(extra) else cand
     say(f"blocking proposed {len(cand)} candidate pairs ({time.perf_counter() - t0:.1f}s)")
+    release_freed_memory()  # the passes' pairs, before the comparison forks
     left, right = cand[:, 0], cand[:, 1]
     n = prep.n
     fresh = np.ones(len(cand), dtype=bool)  # pairs that need scoring
+    code = left * n + right  # each candidate as one sorted key (cand is sorted)
     levels = bits = lv = None
     if reuse is not None:
         levels, bits, fresh = _reuse_scores(reuse, prep, cand)
@@ -333,7 +350,6 @@ def _run(
         both = comparison_matrix(prep, np.r_[left, ul], np.r_[right, ur], cfg.workers)
         lv, u_levels = both[: len(left)], both[len(left) :]
         labels = np.full(len(cand), -1, dtype=np.int8)
-        code = left * n + right
         for pairs, value in ((must, 1), (cannot, 0)):
             for a, b in pairs:
                 labels[np.searchsorted(code, a * n + b)] = value
@@ -351,6 +367,7 @@ def _run(
             f"compared the pairs and learned weights by EM (prior {model.prior:.2e} that two "
             f"records match; {time.perf_counter() - t0:.1f}s)"
         )
+    release_freed_memory()  # the comparison's and EM's temporaries
     scorer = Scorer(prep, model)
     if levels is None or bits is None:
         if lv is None:
@@ -360,17 +377,17 @@ def _run(
         lv_fresh = comparison_matrix(prep, left[fresh], right[fresh], cfg.workers)
         levels[fresh], bits[fresh] = scorer.contributions(left[fresh], right[fresh], lv_fresh)
     prob = _prob(model.base + bits.sum(axis=1))
-    code = left * n + right
     is_must = member(code, np.sort(np.asarray([a * n + b for a, b in must], dtype=np.int64)))
     is_cannot = member(code, np.sort(np.asarray([a * n + b for a, b in cannot], dtype=np.int64)))
-    prob_c = np.where(is_cannot, 0.0, prob)
+    # no cannot-link (a plain run): the probabilities themselves, not a copy of them
+    prob_c = np.where(is_cannot, 0.0, prob) if is_cannot.any() else prob
     evidence = _prob(bits.sum(axis=1))
     comp = components(
         n,
         np.r_[left[prob_c >= cfg.upper], extra[: len(must), 0]],
         np.r_[right[prob_c >= cfg.upper], extra[: len(must), 1]],
     )
-    pair_scores = _PairScores(n, left * n + right, evidence, levels, scorer)
+    pair_scores = _PairScores(n, code, evidence, levels, scorer)
     kw: dict[str, Any] = dict(
         upper=cfg.upper,
         cohesion=cfg.cohesion,
@@ -379,6 +396,7 @@ def _run(
         max_dense=cfg.max_cluster_dense,
         workers=cfg.workers,
     )
+    release_freed_memory()  # before the clustering forks: its children start this size
     if reuse is None:
         labels_arr = cluster_records(
             n, left, right, prob_c, evidence, must=must, cannot=cannot, **kw
@@ -387,6 +405,8 @@ def _run(
         labels_arr = _recluster_affected(
             reuse, prep, cand, fresh, comp, prob_c, evidence, must, cannot, kw
         )
+    # what only the clustering needed: freed before the reported pairs are built
+    del pair_scores, kw, prob_c, evidence, code
     say(f"scored and clustered ({time.perf_counter() - t0:.1f}s)")
     if previous:
         mapping, changes = rerun_ids(prep.ids, labels_arr, previous, cluster_age)

@@ -134,6 +134,23 @@ def test_parallel_comparison_gives_the_same_levels(zh_rows, zh_spec, monkeypatch
     assert len(cand) > 1000 and (serial == forked).all()
 
 
+def test_weights_in_chunks_give_the_whole_weights(zh_rows, zh_spec, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Scorer.contributions weighs the pairs chunk by chunk (memory): every step must
+    stay row by row, so that chunks of 7 pairs give the bits of one chunk exactly."""
+    import numpy as np
+
+    import dedupe.engine
+
+    whole = resolve(zh_rows, zh_spec)
+    monkeypatch.setattr(dedupe.engine, "_CHUNK", 7)
+    chunked = resolve(zh_rows, zh_spec)
+    assert whole.state is not None and chunked.state is not None
+    assert len(whole.state.bits) > 1000 and len(whole.state.bits) % 7
+    assert np.array_equal(whole.state.bits, chunked.state.bits)
+    assert whole.clusters == chunked.clusters
+    assert whole.pairs == chunked.pairs
+
+
 def test_parallel_blocking_gives_the_same_candidates(en_rows, en_spec, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import numpy as np
 
