@@ -166,27 +166,24 @@ def _lenient(scorer: Scorer | None, left: np.ndarray, right: np.ndarray) -> np.n
     return scorer(left, right) if len(left) else np.zeros(0)
 
 
-# hard edges from which average linkage runs in two forked halves (with no admin
-# decisions): components never merge, so each half is clustered as it would be whole
+# hard edges from which average linkage runs in two halves, each in its own process
+# (with no admin decisions): components never merge, so each half is clustered as it
+# would be whole
 _PARALLEL_EDGES = 20_000
-_FORKED: tuple | None = None
 
 
 def _linkage_in_halves(args: tuple) -> np.ndarray:
     """`_average_linkage(*args)`, its components split into two halves of about equal
-    edge counts, clustered in two forked processes. Records keep their order inside a
-    half, so every tie breaks as it would over all of them."""
+    edge counts, clustered in two processes. Records keep their order inside a half, so
+    every tie breaks as it would over all of them. The processes are spawned, not forked:
+    a fork starts at the size of the whole run (2.4 GB on a million records) and grows
+    from there, where a spawned one holds only its half's edges."""
     n, comp, _, _, el, er = args[:6]
     ids, at = np.unique(comp, return_inverse=True)  # components of the hard records
     weight = np.cumsum(np.bincount(at[el], minlength=len(ids)))
     first_half = (weight <= weight[-1] // 2)[at]  # per record
-    global _FORKED
-    _FORKED = (args, first_half)
-    try:
-        with mp.get_context("fork").Pool(2) as pool:
-            halves = pool.map(_forked_half, [True, False])
-    finally:
-        _FORKED = None
+    with mp.get_context("spawn").Pool(2) as pool:
+        halves = pool.map(_half, [_half_args(args, first_half), _half_args(args, ~first_half)])
     roots = np.empty(n, dtype=np.int64)
     for chosen, half_roots in zip((first_half, ~first_half), halves, strict=True):
         where = np.flatnonzero(chosen)
@@ -194,16 +191,13 @@ def _linkage_in_halves(args: tuple) -> np.ndarray:
     return roots
 
 
-def _forked_half(first: bool) -> np.ndarray:
-    assert _FORKED is not None  # set by the parent before forking
-    (_, comp, sizes, max_dense, el, er, ep, es, cohesion, must, cannot, *growth), first_half = (
-        _FORKED
-    )
+def _half_args(args: tuple, chosen: np.ndarray) -> tuple:
+    """The `_average_linkage` arguments of the records `chosen` (renumbered in order)."""
+    (_, comp, sizes, max_dense, el, er, ep, es, cohesion, must, cannot, *growth) = args
     eq, grow = growth or (None, 0)  # without the growth arguments: none
-    chosen = first_half if first else ~first_half
     renumber = np.cumsum(chosen) - 1  # order kept inside the half
     edges = chosen[el]
-    return _average_linkage(
+    return (
         int(chosen.sum()),
         comp[chosen],
         sizes,
@@ -218,6 +212,10 @@ def _forked_half(first: bool) -> np.ndarray:
         None if eq is None else eq[edges],
         grow,
     )
+
+
+def _half(args: tuple) -> np.ndarray:
+    return _average_linkage(*args)
 
 
 def _average_linkage(
