@@ -309,9 +309,4 @@ def save_state(session: Session, state: BuildState, *, mode: str, candidates: in
         "acts": sorted(state.acts.items()),
     }
     blob = json.dumps(body, separators=(",", ":")).encode()
-    row = session.get(MatchingState, STATE_NAME)
-    if row is None:
-        session.add(MatchingState(name=STATE_NAME, version=1, blob=blob, meta=meta))
-    else:
-        row.blob, row.meta, row.updated_at = blob, meta, utcnow()
-        row.version = (row.version or 0) + 1
+    MatchingState.put(session, STATE_NAME, blob, meta)

@@ -314,12 +314,7 @@ def _save_state(
         "saved_at": utcnow().isoformat(),
     }
     session.execute(delete(MatchingState).where(MatchingState.name == DIRTY_NAME))
-    row = session.get(MatchingState, STATE_NAME)
-    if row is None:
-        session.add(MatchingState(name=STATE_NAME, version=1, blob=blob, meta=meta))
-    else:
-        row.blob, row.meta, row.updated_at = blob, meta, utcnow()
-        row.version = (row.version or 0) + 1
+    MatchingState.put(session, STATE_NAME, blob, meta)
 
 
 def _watermarks(rows: Iterable[_Row], old: Mapping[str, str]) -> dict[str, str]:

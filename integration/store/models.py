@@ -20,7 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 __all__ = [
     "ActivityRow",
@@ -361,6 +361,16 @@ class MatchingState(Base):
     blob: Mapped[bytes] = mapped_column(LargeBinary)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @classmethod
+    def put(cls, session: Session, name: str, blob: bytes, meta: dict[str, Any]) -> None:
+        """Write the part `name`: a new row at version 1, else its next version."""
+        row = session.get(cls, name)
+        if row is None:
+            session.add(cls(name=name, version=1, blob=blob, meta=meta))
+        else:
+            row.blob, row.meta, row.updated_at = blob, meta, utcnow()
+            row.version = (row.version or 0) + 1
 
 
 class ApiToken(Base):
