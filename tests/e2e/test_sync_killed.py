@@ -92,7 +92,9 @@ def test_killed_sync_resumes_and_lands_each_record_once(tmp_path: Path, hub_url:
         with engine.connect() as conn:
             landed = conn.scalar(select(func.count()).select_from(SourceRecord))
             cursor = conn.scalar(select(SyncState.cursor))
-        assert landed == (BLOCK_AT - 1) * 100  # the pages before the kill, whole
+        # whole pages only; on PostgreSQL the source is asked for page N+1 while page N is
+        # written (land_ahead.py), so page BLOCK_AT - 1 may still have been in flight
+        assert landed in ((BLOCK_AT - 2) * 100, (BLOCK_AT - 1) * 100)
         assert cursor is not None
 
         again = _chub(config, "sync", "marketing")
