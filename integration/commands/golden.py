@@ -7,7 +7,7 @@ import argparse
 import json
 
 from integration.commands import CommandTree, hub_of, say
-from integration.commands._common import require_schema
+from integration.commands._common import require_schema, wait_options
 from integration.config_file import ConfigError
 
 __all__ = ["register"]
@@ -152,18 +152,7 @@ def register(tree: CommandTree) -> None:
         "build, not only the incremental candidates); prints how many changed.",
     )
     rebuild.add_argument("--json", action="store_true", help="print the build report as JSON")
-    waiting = rebuild.add_mutually_exclusive_group()
-    waiting.add_argument(
-        "--no-wait",
-        action="store_true",
-        help="when a resolve, golden or publish run holds the hub, say so and stop (exit 2)",
-    )
-    waiting.add_argument(
-        "--wait",
-        type=float,
-        metavar="SECONDS",
-        help="wait at most this long for the hub's writer lock (default: as long as it takes)",
-    )
+    wait_options(rebuild, "a resolve, golden or publish run")
     dead = tree.command(
         ("deadletters",), _cmd_deadletters, "List a sink's dead letters with their errors."
     )

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from integration.commands import CommandTree, hub_of, say
-from integration.commands._common import require_schema
+from integration.commands._common import require_schema, wait_options
 from integration.config_file import ConfigError
 from integration.errors import ChubError
 
@@ -140,20 +140,9 @@ def _cmd_backfill_publish(args: argparse.Namespace) -> int:
 
 
 def _waiting(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    group = p.add_mutually_exclusive_group()
-    group.add_argument(
-        "--no-wait",
-        action="store_true",
-        help="when another chub run is running on this hub, say so and stop (exit 2)",
+    return wait_options(
+        p, "another chub run", "as long as it takes, or operations.run_lock_wait_seconds"
     )
-    group.add_argument(
-        "--wait",
-        type=float,
-        metavar="SECONDS",
-        help="wait at most this long for another chub run (default: as long as it takes, "
-        "or operations.run_lock_wait_seconds)",
-    )
-    return p
 
 
 def register(tree: CommandTree) -> None:
