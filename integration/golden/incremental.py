@@ -14,7 +14,7 @@ Candidates, from what the last build recorded (``matching_state`` row ``golden.b
 
 - membership: every golden id an identity event since the last build names (resolve
   runs, placement, admin decisions), read in the change feed's order, which is complete
-  on PostgreSQL too (``integration/web/api/feed.py``); the build's own ``changed``
+  on PostgreSQL too (``integration/event_feed.py``); the build's own ``changed``
   events name nothing new;
 - member rows: the golden records of rows stamped (``customer_row.updated_at``) at or
   after the last build's start less IN_FLIGHT (a standardize batch stamps its rows
@@ -41,9 +41,9 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from integration.event_feed import Position, feed_head, read_feed
 from integration.store import ActivityRow, CustomerRow, GoldenMember, SourceRecord
 from integration.store.models import MatchingState, utcnow
-from integration.web.api.feed import Position, feed_head, read_feed
 
 __all__ = [
     "IN_FLIGHT",

@@ -295,7 +295,7 @@ class IdentityEvent(Base):
     decision_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: PostgreSQL: the writing transaction's id (set by the database, migration 0005), so
-    #: the change feed hands out only events of finished transactions (web/api/feed.py);
+    #: the change feed hands out only events of finished transactions (integration/event_feed.py);
     #: None on SQLite, whose one writer at a time commits ids in order
     txid: Mapped[int | None] = mapped_column(
         BigInteger, nullable=True, server_default=PG_CURRENT_TXID

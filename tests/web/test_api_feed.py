@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from integration.event_feed import START, Position, read_feed
 from integration.events import record_event
 from integration.hub import Hub
 from integration.store import IdentityEvent, session_scope
-from integration.web.api.feed import START, Position, read_feed
 from integration.web.app import create_app
 from integration.web.tokens import create_token
 

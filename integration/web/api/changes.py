@@ -1,4 +1,4 @@
-"""GET /api/changes: the change feed of golden records (see feed.py for its rule)."""
+"""GET /api/changes: the change feed of golden records (its rule: integration/event_feed.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
+from integration.event_feed import START, Position, feed_head, read_feed
 from integration.web.api.deps import (
     PROBLEM_RESPONSES,
     ApiError,
@@ -14,7 +15,6 @@ from integration.web.api.deps import (
     SessionDep,
     json_of,
 )
-from integration.web.api.feed import START, Position, feed_head, read_feed
 from integration.web.api.records import aware
 from integration.web.api.schemas import ChangePage, FeedHead
 from integration.web.masking import mask_deep, personal_fields_in

@@ -15,8 +15,8 @@ the way the matcher normalizes (``dedupe``):
 Names and companies are found by prefix, phones and e-mails exactly; all by one range
 scan of the (kind, key, golden_id) index.
 
-The keys follow the change feed (``feed.py``): ``refresh`` re-keys every golden record
-an event names since the cursor kept in ``search_index_state`` (each event names the
+The keys follow the change feed (``integration/event_feed.py``): ``refresh`` re-keys every
+golden record an event names since the cursor kept in ``search_index_state`` (each event names the
 records whose identity or content it changed), so a search sees what the feed has
 handed out. The first refresh, or ``chub search reindex``, keys every record afresh. A
 writer that changes a golden record without recording an event leaves its keys behind
@@ -45,10 +45,10 @@ from dedupe.normalize import (
     normalize_phone,
     to_simplified,
 )
+from integration.event_feed import START, Position, feed_head, has_events_after, read_feed
 from integration.locks import LockBusy, hub_lock
 from integration.store import GoldenCustomer, session_scope
 from integration.store.models import GoldenSearchKey, SearchIndexState, utcnow
-from integration.web.api.feed import START, Position, feed_head, has_events_after, read_feed
 
 __all__ = [
     "IndexStatus",

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from integration.event_feed import feed_head
 from integration.store import (
     CustomerRow,
     GoldenCustomer,
@@ -15,7 +16,6 @@ from integration.store import (
     Outbound,
 )
 from integration.web.api.deps import PROBLEM_RESPONSES, CallerDep, SessionDep, json_of
-from integration.web.api.feed import feed_head
 from integration.web.api.index import index_status
 from integration.web.api.records import aware
 from integration.web.api.schemas import Status
