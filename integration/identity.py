@@ -30,6 +30,7 @@ from integration.store import (
     GoldenCustomer,
     GoldenMember,
     MatchPair,
+    chunks,
     session_scope,
 )
 from integration.store.models import Base, utcnow
@@ -55,11 +56,6 @@ DECISION_WAIT_S = 30.0
 
 class IdentityError(ChubError):
     """An admin decision that cannot be done (unknown id, conflicts with another one)."""
-
-
-def _chunks(items: list[Any], size: int = 500) -> Iterator[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 def _pair(a: int, b: int) -> tuple[int, int]:
@@ -106,7 +102,7 @@ def effective_constraints(session: Session) -> Constraints:
     out = Constraints(by_pair=_decisions_in_force(session))
     ids = sorted({x for p in out.by_pair for x in p})
     rows: dict[int, tuple[str, str]] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         q = select(
             CustomerRow.id,
             CustomerRow.source,
@@ -215,7 +211,7 @@ def _row_ids(
         if ref in previous:
             by_golden[previous[ref]].append(ref)
     found: dict[str, int] = {}
-    for chunk in _chunks(sorted(by_golden)):
+    for chunk in chunks(sorted(by_golden)):
         q = select(
             GoldenMember.row_id, GoldenMember.source, GoldenMember.stream, GoldenMember.source_key
         ).where(GoldenMember.golden_id.in_(chunk))
@@ -266,7 +262,7 @@ def apply_membership(
     refs = [*moved, *gone]
     out.row_ids = _row_ids(session, refs, previous, dict(new_row_ids))
     now = utcnow()
-    for chunk in _chunks(sorted(fresh)):
+    for chunk in chunks(sorted(fresh)):
         session.execute(
             insert(Base.metadata.tables[GoldenCustomer.__tablename__]),
             [
@@ -323,7 +319,7 @@ def _write_crosswalk(
 ) -> None:
     ids = [row_ids[r] for r in moved if r in row_ids]
     existing: set[int] = set()
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         existing.update(
             session.scalars(select(GoldenMember.row_id).where(GoldenMember.row_id.in_(chunk)))
         )
@@ -347,9 +343,9 @@ def _write_crosswalk(
             )
     if updates:
         session.execute(update(GoldenMember), updates)
-    for chunk in _chunks(inserts, 5000):
-        session.execute(insert(Base.metadata.tables[GoldenMember.__tablename__]), chunk)
-    for chunk in _chunks([row_ids[r] for r in gone if r in row_ids]):
+    for batch in chunks(inserts, 5000):
+        session.execute(insert(Base.metadata.tables[GoldenMember.__tablename__]), batch)
+    for chunk in chunks([row_ids[r] for r in gone if r in row_ids]):
         session.execute(delete(GoldenMember).where(GoldenMember.row_id.in_(chunk)))
 
 
@@ -508,8 +504,8 @@ def _older(a: _Golden, b: _Golden) -> tuple[_Golden, _Golden]:
 def _set_pairs(session: Session, left: Iterable[int], right: Iterable[int], status: str) -> None:
     """Pending pairs between the two sets answered by the decision."""
     ls, rs = sorted(set(left)), sorted(set(right))
-    for lc in _chunks(ls):
-        for rc in _chunks(rs):
+    for lc in chunks(ls):
+        for rc in chunks(rs):
             for a, b in ((lc, rc), (rc, lc)):
                 session.execute(
                     update(MatchPair)
@@ -572,7 +568,7 @@ def merge_in_session(
     session.add(decision)
     session.flush()
     moved = sorted(loser.members)
-    for chunk in _chunks(moved):
+    for chunk in chunks(moved):
         session.execute(
             update(GoldenMember)
             .where(GoldenMember.row_id.in_(chunk))
@@ -788,7 +784,7 @@ def split_member(
 def golden_of_rows(session: Session, row_ids: Iterable[int]) -> dict[int, str]:
     ids = sorted(set(row_ids))
     out: dict[int, str] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         q = select(GoldenMember.row_id, GoldenMember.golden_id).where(
             GoldenMember.row_id.in_(chunk)
         )

@@ -37,7 +37,6 @@ from integration.golden.incremental import (
     Marks,
     changed_records,
     changed_rows,
-    chunks,
     contact_index,
     contacts_of,
     golden_of_keys,
@@ -56,6 +55,7 @@ from integration.store import (
     GoldenHistory,
     GoldenMember,
     SourceRecord,
+    chunks,
     session_scope,
 )
 from integration.store.models import utcnow

@@ -33,7 +33,7 @@ Candidates, from what the last build recorded (``matching_state`` row ``golden.b
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,7 +42,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from integration.event_feed import Position, feed_head, read_feed
-from integration.store import ActivityRow, CustomerRow, GoldenMember, SourceRecord
+from integration.store import ActivityRow, CustomerRow, GoldenMember, SourceRecord, chunks
 from integration.store.models import MatchingState, utcnow
 
 __all__ = [
@@ -52,7 +52,6 @@ __all__ = [
     "Marks",
     "changed_records",
     "changed_rows",
-    "chunks",
     "contact_index",
     "contacts_of",
     "db_time",
@@ -86,17 +85,6 @@ def db_time(session: Session, value: datetime) -> datetime:
     if session.get_bind().dialect.name == "sqlite":
         return value.replace(tzinfo=None)
     return value
-
-
-def chunks(items: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 @dataclass

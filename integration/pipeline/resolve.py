@@ -37,7 +37,7 @@ from integration.identity import (
 )
 from integration.locks import hub_lock
 from integration.review import write_pairs
-from integration.store import CustomerRow, GoldenCustomer, GoldenMember, session_scope
+from integration.store import CustomerRow, GoldenCustomer, GoldenMember, chunks, session_scope
 from integration.store.models import MatchingState, utcnow
 
 __all__ = [
@@ -196,11 +196,6 @@ def _row_columns() -> Any:
         CustomerRow.verdict,
         CustomerRow.updated_at,
     )
-
-
-def _chunks(items: list[Any], size: int = 500) -> Iterable[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 @dataclass
@@ -499,7 +494,7 @@ def _resolve_changed(
         # the crosswalk as the stored state left it, with what moved since (placement,
         # admin decisions) read back from the hub
         previous = dict(base.clusters)
-        for chunk in _chunks([r.row_id for r in seen]):
+        for chunk in chunks([r.row_id for r in seen]):
             q = select(
                 GoldenMember.source,
                 GoldenMember.stream,
@@ -594,10 +589,10 @@ def _changed_rows_and_window(
             window[ref] = at
             if loaded.stamps.get(ref) != at or rid in dirty:
                 wanted.append(rid)
-        for chunk in _chunks(wanted):
+        for chunk in chunks(wanted):
             seen.extend(_read_rows(session, _row_columns().where(CustomerRow.id.in_(chunk))))
     have = {r.row_id for r in seen}
-    for chunk in _chunks(sorted(set(loaded.dirty) - have)):
+    for chunk in chunks(sorted(set(loaded.dirty) - have)):
         q = _row_columns().where(CustomerRow.id.in_(chunk))
         seen.extend(r for r in _read_rows(session, q) if r.source not in exclude_sources)
     return seen, window
@@ -616,7 +611,7 @@ def _issued(session: Session, among: set[str] | None = None) -> set[str]:
     if among is None:
         return set(session.scalars(select(GoldenCustomer.golden_id)))
     out: set[str] = set()
-    for chunk in _chunks(sorted(among)):
+    for chunk in chunks(sorted(among)):
         q = select(GoldenCustomer.golden_id).where(GoldenCustomer.golden_id.in_(chunk))
         out.update(session.scalars(q))
     return out

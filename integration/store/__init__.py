@@ -3,6 +3,7 @@
 from integration.store.db import (
     HubStoreError,
     check_reachable,
+    chunks,
     current_revision,
     head_revision,
     make_engine,
@@ -55,6 +56,7 @@ __all__ = [
     "SourceRecord",
     "SyncState",
     "check_reachable",
+    "chunks",
     "current_revision",
     "head_revision",
     "make_engine",

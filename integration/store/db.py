@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = [
     "HubStoreError",
+    "chunks",
     "current_revision",
     "head_revision",
     "make_engine",
@@ -24,6 +26,21 @@ __all__ = [
 ]
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
+
+T = TypeVar("T")
+
+
+def chunks(items: Iterable[T], size: int = 500) -> Iterator[list[T]]:
+    """``items`` in lists of at most ``size``: the values of one ``IN (...)`` each, kept
+    well under SQLite's and the drivers' parameter limits."""
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 class HubStoreError(Exception):

@@ -171,10 +171,6 @@ def pending_queue(
     return items
 
 
-def _chunks(values: list[int], size: int) -> list[list[int]]:
-    return [values[i : i + size] for i in range(0, len(values), size)]
-
-
 def decided_today(engine: Engine) -> int:
     """Pairs answered (merge or keep apart) since midnight UTC."""
     midnight = datetime.combine(utcnow().date(), time.min, tzinfo=utcnow().tzinfo)
