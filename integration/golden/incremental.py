@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 
 from integration.event_feed import Position, feed_head, read_feed
 from integration.store import ActivityRow, CustomerRow, GoldenMember, SourceRecord, chunks
-from integration.store.models import MatchingState, utcnow
+from integration.store.models import MatchingState, as_utc, utcnow
 
 __all__ = [
     "IN_FLIGHT",
@@ -61,7 +61,6 @@ __all__ = [
     "mark",
     "membership_changes",
     "save_state",
-    "utc",
 ]
 
 STATE_NAME = "golden.build"
@@ -74,14 +73,9 @@ IN_FLIGHT = timedelta(seconds=15)
 _PAGE = 5000
 
 
-def utc(value: datetime) -> datetime:
-    """SQLite gives naive datetimes (stored as UTC), PostgreSQL aware ones."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def db_time(session: Session, value: datetime) -> datetime:
     """``value`` as the database compares it (SQLite stores naive UTC)."""
-    value = utc(value)
+    value = as_utc(value)
     if session.get_bind().dialect.name == "sqlite":
         return value.replace(tzinfo=None)
     return value
@@ -141,7 +135,7 @@ def _pending_since(session: Session) -> datetime | None:
         )
     )
     found = session.scalar(q)
-    return utc(found) if found is not None else None
+    return as_utc(found) if found is not None else None
 
 
 def mark(session: Session, since: datetime | None = None, cursor: Position | None = None) -> Marks:
@@ -161,7 +155,7 @@ def _stamps(session: Session, floor: datetime) -> dict[int, str]:
     q = select(CustomerRow.id, CustomerRow.updated_at).where(
         CustomerRow.updated_at >= db_time(session, floor)
     )
-    return {rid: utc(at).isoformat() for rid, at in session.execute(q)}
+    return {rid: as_utc(at).isoformat() for rid, at in session.execute(q)}
 
 
 def changed_rows(marks: Marks, state: BuildState) -> set[int]:

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -38,7 +38,7 @@ from integration.identity import (
 from integration.locks import hub_lock
 from integration.review import write_pairs
 from integration.store import CustomerRow, GoldenCustomer, GoldenMember, chunks, session_scope
-from integration.store.models import MatchingState, utcnow
+from integration.store.models import MatchingState, as_utc, utcnow
 
 __all__ = [
     "RESOLVABLE",
@@ -161,11 +161,6 @@ def _digest(record: Mapping[str, Any]) -> int:
     return int.from_bytes(hashlib.blake2b(body, digest_size=8).digest(), "big", signed=True)
 
 
-def _utc(value: datetime) -> datetime:
-    """SQLite gives naive datetimes (stored as UTC), PostgreSQL aware ones."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 @dataclass
 class _Row:
     row_id: int
@@ -182,7 +177,7 @@ def _read_rows(session: Session, query: Any) -> list[_Row]:
         ref = f"{source}:{stream}:{key}"
         values = fields or {}
         record = {"id": ref, **{k: values.get(k) for k in SPEC_FIELDS}}
-        out.append(_Row(rid, ref, source, verdict, record, _utc(updated_at)))
+        out.append(_Row(rid, ref, source, verdict, record, as_utc(updated_at)))
     return out
 
 
@@ -313,7 +308,7 @@ def _save_state(
 
 
 def _watermarks(rows: Iterable[_Row], old: Mapping[str, str]) -> dict[str, str]:
-    marks = {k: _utc(datetime.fromisoformat(v)) for k, v in old.items()}
+    marks = {k: as_utc(datetime.fromisoformat(v)) for k, v in old.items()}
     for r in rows:
         if r.source not in marks or r.updated_at > marks[r.source]:
             marks[r.source] = r.updated_at
@@ -322,7 +317,7 @@ def _watermarks(rows: Iterable[_Row], old: Mapping[str, str]) -> dict[str, str]:
 
 def _recent(rows: Iterable[_Row], marks: Mapping[str, str], old: Mapping[str, int]) -> dict:
     """Digests of rows the next run will read again (stamped within IN_FLIGHT)."""
-    floor = {k: _utc(datetime.fromisoformat(v)) - IN_FLIGHT for k, v in marks.items()}
+    floor = {k: as_utc(datetime.fromisoformat(v)) - IN_FLIGHT for k, v in marks.items()}
     keep = {ref: d for ref, d in old.items() if ref.split(":", 1)[0] in floor}
     for r in rows:
         if r.verdict in RESOLVABLE and r.updated_at >= floor[r.source]:
@@ -337,7 +332,7 @@ def _in_window(
 ) -> dict[str, datetime]:
     """Stamps of the rows the next run reads again (stamped within IN_FLIGHT of their
     source's new watermark): those of this run's window, as read."""
-    floor = {k: _utc(datetime.fromisoformat(v)) - IN_FLIGHT for k, v in marks.items()}
+    floor = {k: as_utc(datetime.fromisoformat(v)) - IN_FLIGHT for k, v in marks.items()}
     stamps = dict(window)
     stamps.update((r.ref, r.updated_at) for r in seen)
     return {ref: at for ref, at in stamps.items() if at >= floor.get(ref.split(":", 1)[0], at)}
@@ -577,7 +572,7 @@ def _changed_rows_and_window(
         if mark is None:
             seen.extend(_read_rows(session, _row_columns().where(CustomerRow.source == source)))
             continue
-        floor = _utc(datetime.fromisoformat(mark)) - IN_FLIGHT
+        floor = as_utc(datetime.fromisoformat(mark)) - IN_FLIGHT
         if engine.dialect.name == "sqlite":  # stored naive, in UTC
             floor = floor.replace(tzinfo=None)
         q = select(
@@ -585,7 +580,7 @@ def _changed_rows_and_window(
         ).where(CustomerRow.source == source, CustomerRow.updated_at >= floor)
         wanted = []
         for rid, stream, key, updated_at in session.execute(q):
-            ref, at = f"{source}:{stream}:{key}", _utc(updated_at)
+            ref, at = f"{source}:{stream}:{key}", as_utc(updated_at)
             window[ref] = at
             if loaded.stamps.get(ref) != at or rid in dirty:
                 wanted.append(rid)
